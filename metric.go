@@ -1,0 +1,148 @@
+package loadharness
+
+import (
+	"fmt"
+	"strings"
+)
+
+// MetricKind says what a metric measures; it decides which units a gate may
+// write and the canonical unit its threshold and measurement are kept in.
+type MetricKind uint8
+
+const (
+	// KindLatency is a duration, kept in milliseconds (float64).
+	KindLatency MetricKind = iota + 1
+	// KindRatio is a fraction of requests, kept as 0..1.
+	KindRatio
+	// KindRate is events per second.
+	KindRate
+	// KindCount is a number of events.
+	KindCount
+)
+
+// String returns "latency", "ratio", "rate" or "count".
+func (k MetricKind) String() string {
+	switch k {
+	case KindLatency:
+		return "latency"
+	case KindRatio:
+		return "ratio"
+	case KindRate:
+		return "rate"
+	case KindCount:
+		return "count"
+	default:
+		return fmt.Sprintf("kind(%d)", uint8(k))
+	}
+}
+
+// Unit names k's canonical unit as written in GateResult.Unit: "ms",
+// "ratio", "/s" or "count".
+func (k MetricKind) Unit() string {
+	switch k {
+	case KindLatency:
+		return "ms"
+	case KindRatio:
+		return "ratio"
+	case KindRate:
+		return "/s"
+	case KindCount:
+		return "count"
+	default:
+		return ""
+	}
+}
+
+// KindForUnit is the inverse of MetricKind.Unit, for readers of a summary
+// that only carries the unit.
+func KindForUnit(unit string) (MetricKind, bool) {
+	for _, k := range []MetricKind{KindLatency, KindRatio, KindRate, KindCount} {
+		if k.Unit() == unit {
+			return k, true
+		}
+	}
+	return 0, false
+}
+
+// Names of the metrics a gate can ask for, besides the latency quantiles
+// ("p95", "p99.9", "raw_p99") and target counters ("target:NAME").
+const (
+	MetricMin                 = "min"
+	MetricMax                 = "max"
+	MetricMean                = "mean"
+	MetricMedian              = "median"
+	MetricErrorRate           = "error_rate"
+	MetricAvailability        = "availability"
+	MetricCheckRate           = "check_rate"
+	MetricThroughput          = "throughput"
+	MetricRequests            = "requests"
+	MetricErrors              = "errors"
+	MetricSessionsChecked     = "sessions_checked"
+	MetricSessionsLost        = "sessions_lost"
+	MetricChecksFailed        = "checks_failed"
+	MetricSerializationErrors = "serialization_errors"
+)
+
+// rawPrefix marks a latency metric measured from Sent rather than Intended.
+const rawPrefix = "raw_"
+
+// targetPrefix marks a counter scraped from the target's Prometheus metrics.
+const targetPrefix = "target:"
+
+// Metric is what a gate measures. Name is canonical ("p99.9", never
+// "p(99.9)"), so two gates on the same metric compare equal.
+type Metric struct {
+	// Name is the canonical metric name, for example "p95", "raw_p99",
+	// "error_rate" or "target:redis_commands_total".
+	Name string
+	Kind MetricKind
+	// Quantile is in (0, 100] for latency quantiles ("median" is 50) and 0
+	// for every other metric, including min, max and mean.
+	Quantile float64
+	// Raw selects the raw latency (from Sent) instead of the latency
+	// corrected for coordinated omission (from Intended).
+	Raw bool
+}
+
+// Base is the metric's name without the "raw_" prefix, so a Measurer can
+// switch on "min", "max" and "mean" whichever latency it reads.
+func (m Metric) Base() string { return strings.TrimPrefix(m.Name, rawPrefix) }
+
+// TargetName is the Prometheus counter a "target:NAME" metric reads, or "".
+func (m Metric) TargetName() string {
+	if name, ok := strings.CutPrefix(m.Name, targetPrefix); ok {
+		return name
+	}
+	return ""
+}
+
+// FromTarget reports whether the metric is scraped from the target rather
+// than folded from results: aggregates of results cannot answer it, the
+// harness can.
+func (m Metric) FromTarget() bool {
+	return m.Name == MetricSerializationErrors || strings.HasPrefix(m.Name, targetPrefix)
+}
+
+// namedMetrics are the metrics known by name; latency quantiles and target
+// counters are recognised by their shape instead.
+var namedMetrics = map[string]Metric{
+	MetricMin:                 {Name: MetricMin, Kind: KindLatency},
+	MetricMax:                 {Name: MetricMax, Kind: KindLatency},
+	MetricMean:                {Name: MetricMean, Kind: KindLatency},
+	MetricMedian:              {Name: MetricMedian, Kind: KindLatency, Quantile: 50},
+	MetricErrorRate:           {Name: MetricErrorRate, Kind: KindRatio},
+	MetricAvailability:        {Name: MetricAvailability, Kind: KindRatio},
+	MetricCheckRate:           {Name: MetricCheckRate, Kind: KindRatio},
+	MetricThroughput:          {Name: MetricThroughput, Kind: KindRate},
+	MetricRequests:            {Name: MetricRequests, Kind: KindCount},
+	MetricErrors:              {Name: MetricErrors, Kind: KindCount},
+	MetricSessionsChecked:     {Name: MetricSessionsChecked, Kind: KindCount},
+	MetricSessionsLost:        {Name: MetricSessionsLost, Kind: KindCount},
+	MetricChecksFailed:        {Name: MetricChecksFailed, Kind: KindCount},
+	MetricSerializationErrors: {Name: MetricSerializationErrors, Kind: KindCount},
+}
+
+// knownMetricsHint lists what a gate may measure, for error messages.
+const knownMetricsHint = "want p50..p99.99, p(99.9), raw_p99, min, max, mean, median, " +
+	"error_rate, availability, check_rate, throughput, requests, errors, " +
+	"sessions_checked, sessions_lost, checks_failed, serialization_errors or target:NAME"

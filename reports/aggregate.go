@@ -1,0 +1,176 @@
+package reports
+
+import (
+	"sync"
+	"time"
+
+	"loadharness"
+)
+
+// Aggregate folds a stream of results into bounded memory: per scenario
+// step, per scenario and for the whole run it keeps HDR histograms of the
+// corrected and the raw latency, counters, the sets of users whose sessions
+// were checked and lost, and the same per one-second bucket for charts.
+// Memory grows with the run's duration, its scenarios, steps, users and the
+// spread of its latencies, never with the number of requests.
+//
+// Add is called from one goroutine (it is a loadharness.Sink); Measure,
+// Snapshot and Seconds may be called from any other goroutine at the same
+// time, for live progress. A mutex guards everything; Add allocates nothing
+// once every scope, second, latency bucket, status code and user it meets has
+// been seen.
+type Aggregate struct {
+	mu        sync.Mutex
+	start     time.Time
+	run       *scopeStats
+	scenarios map[string]*scenarioStats
+	order     []string // scenarios in order of first sight
+	instances instanceTable
+
+	// The previous result's scopes: results of one scenario step come in
+	// runs, so most Adds skip both map lookups.
+	lastScenario string
+	lastStep     string
+	lastSc       *scenarioStats
+	lastSt       *scopeStats
+}
+
+var (
+	_ loadharness.Sink     = (*Aggregate)(nil)
+	_ loadharness.Measurer = (*Aggregate)(nil)
+)
+
+// scenarioStats holds one scenario's total and its steps.
+type scenarioStats struct {
+	total *scopeStats
+	steps map[string]*scopeStats
+	order []string // steps in order of first sight
+}
+
+// NewAggregate returns an empty aggregate whose one-second buckets count from
+// start, the run's start (bucket = floor((Result.Sent - start) / 1s)).
+func NewAggregate(start time.Time) *Aggregate {
+	return &Aggregate{
+		start:     start,
+		run:       newScopeStats(),
+		scenarios: make(map[string]*scenarioStats),
+		instances: newInstanceTable(),
+	}
+}
+
+// Start returns the time the one-second buckets count from.
+func (a *Aggregate) Start() time.Time { return a.start }
+
+// Add folds r into the step's, the scenario's and the run's figures. It does
+// not keep r.
+func (a *Aggregate) Add(r *loadharness.Result) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	sc, st := a.scopesOf(r.Scenario, r.Step)
+	o := a.observe(r)
+	a.run.add(r, &o)
+	sc.total.add(r, &o)
+	st.add(r, &o)
+}
+
+// Close does nothing: an aggregate buffers nothing and stays readable.
+func (a *Aggregate) Close() error { return nil }
+
+// scopesOf returns the scenario and step figures a result goes to, creating
+// them on first sight.
+func (a *Aggregate) scopesOf(scenario, step string) (*scenarioStats, *scopeStats) {
+	if a.lastSt != nil && scenario == a.lastScenario && step == a.lastStep {
+		return a.lastSc, a.lastSt
+	}
+	sc := a.scenarios[scenario]
+	if sc == nil {
+		sc = &scenarioStats{total: newScopeStats(), steps: make(map[string]*scopeStats)}
+		a.scenarios[scenario] = sc
+		a.order = append(a.order, scenario)
+	}
+	st := sc.steps[step]
+	if st == nil {
+		st = newScopeStats()
+		sc.steps[step] = st
+		sc.order = append(sc.order, step)
+	}
+	a.lastScenario, a.lastStep, a.lastSc, a.lastSt = scenario, step, sc, st
+	return sc, st
+}
+
+// observe works out once what every scope needs of r.
+func (a *Aggregate) observe(r *loadharness.Result) observation {
+	o := observation{
+		corrected: nonNegative(r.CorrectedLatency()),
+		raw:       nonNegative(r.Latency),
+		sent:      r.Sent.UnixNano(),
+		end:       r.End().UnixNano(),
+		failed:    r.Failed(),
+		second:    secondOf(r.Sent.Sub(a.start)),
+		instance:  a.instances.id(r.Instance),
+	}
+	o.correctedUS = micros(o.corrected)
+	o.rawUS = micros(o.raw)
+	return o
+}
+
+// Scenarios lists the scenarios seen, in order of first sight.
+func (a *Aggregate) Scenarios() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]string(nil), a.order...)
+}
+
+// Steps lists the steps seen in scenario, in order of first sight; for ""
+// it lists the steps of every scenario.
+func (a *Aggregate) Steps(scenario string) []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if scenario != "" {
+		if sc := a.scenarios[scenario]; sc != nil {
+			return append([]string(nil), sc.order...)
+		}
+		return nil
+	}
+	var steps []string
+	seen := make(map[string]bool)
+	for _, name := range a.order {
+		for _, step := range a.scenarios[name].order {
+			if !seen[step] {
+				seen[step] = true
+				steps = append(steps, step)
+			}
+		}
+	}
+	return steps
+}
+
+// lookup returns the figures of scope, or nil when nothing was seen there.
+// A step of the whole run (Scenario "", Step set) is merged on demand from
+// the scenarios that have that step: gates and charts ask for it rarely, and
+// keeping it would cost every Add a fourth scope. The caller holds a.mu.
+func (a *Aggregate) lookup(s loadharness.Scope) *scopeStats {
+	switch {
+	case s.Scenario == "" && s.Step == "":
+		return a.run
+	case s.Scenario == "":
+		var merged *scopeStats
+		for _, name := range a.order {
+			if st := a.scenarios[name].steps[s.Step]; st != nil {
+				if merged == nil {
+					merged = newScopeStats()
+				}
+				merged.merge(st, 0, nil)
+			}
+		}
+		return merged
+	}
+	sc := a.scenarios[s.Scenario]
+	if sc == nil {
+		return nil
+	}
+	if s.Step == "" {
+		return sc.total
+	}
+	return sc.steps[s.Step]
+}

@@ -1,0 +1,195 @@
+package reports_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+	"time"
+
+	"loadharness"
+	"loadharness/reports"
+)
+
+// syntheticResults makes n results of a 60-second run of two scenarios with
+// three steps each, 500 users on three instances, log-normal latencies
+// around 50ms with a 1% tail near 2s, 0.5% 503s and a few lost sessions.
+// The same seed gives the same results.
+func syntheticResults(seed uint64, n int) []loadharness.Result {
+	rng := rand.New(rand.NewPCG(seed, 42))
+	scenarios := [...]string{"browse", "failover"}
+	steps := [...]string{"upload", "map", "download"}
+	instances := [...]string{"instance-1", "instance-2", "instance-3"}
+	out := make([]loadharness.Result, n)
+	for i := range out {
+		latency := time.Duration(math.Exp(math.Log(50e6)+0.5*rng.NormFloat64())) * time.Nanosecond
+		if rng.IntN(100) == 0 {
+			latency = 2*time.Second + time.Duration(rng.IntN(500))*time.Millisecond
+		}
+		sent := t0.Add(time.Duration(rng.Int64N(int64(60 * time.Second))))
+		r := loadharness.Result{
+			Scenario: scenarios[i%2],
+			Step:     steps[(i/2)%3],
+			User:     uint32(1 + rng.IntN(500)),
+			Intended: sent.Add(-time.Duration(rng.IntN(5)) * time.Millisecond),
+			Sent:     sent,
+			Latency:  latency,
+			Code:     200,
+			BytesIn:  512,
+			BytesOut: 4096,
+			Instance: instances[rng.IntN(3)],
+			Session:  loadharness.SessionKept,
+		}
+		if rng.IntN(200) == 0 {
+			r.Code, r.Error = 503, "503 Service Unavailable"
+		}
+		if r.User%97 == 0 {
+			r.Session, r.CheckFailure = loadharness.SessionLost, "dataset belongs to another user"
+		}
+		out[i] = r
+	}
+	return out
+}
+
+func BenchmarkAggregateAdd(b *testing.B) {
+	results := syntheticResults(1, 1<<16)
+	a := reports.NewAggregate(t0)
+	// Warm up: after one pass every scope, second, latency bucket, code,
+	// instance and user exists, and Add must not allocate again.
+	for i := range results {
+		a.Add(&results[i])
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		a.Add(&results[i&(len(results)-1)])
+		i++
+	}
+}
+
+func TestAggregateAddDoesNotAllocateOnceWarm(t *testing.T) {
+	if testing.Short() {
+		t.Skip("measures allocations over 64k results")
+	}
+	results := syntheticResults(1, 1<<16)
+	a := reports.NewAggregate(t0)
+	for i := range results {
+		a.Add(&results[i])
+	}
+	i := 0
+	allocs := testing.AllocsPerRun(len(results), func() {
+		a.Add(&results[i%len(results)])
+		i++
+	})
+	if allocs != 0 {
+		t.Errorf("Add allocates %v times per result once warm, want 0", allocs)
+	}
+}
+
+func BenchmarkMeasure(b *testing.B) {
+	a := MustAggregate(b, t0, syntheticResults(1, 1<<16))
+	tests := []struct {
+		gate  string
+		scope loadharness.Scope
+	}{
+		{"p95 < 2s", loadharness.Scope{Scenario: "browse"}},
+		{"p99{step:map} < 2s", loadharness.Scope{Scenario: "browse", Step: "map"}},
+		{"error_rate < 1%", loadharness.Scope{}},
+		{"sessions_lost == 0", loadharness.Scope{Scenario: "browse"}},
+	}
+	for _, tt := range tests {
+		m := MustGate(b, tt.gate).Metric
+		b.Run(tt.gate, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, ok := a.Measure(m, tt.scope); !ok {
+					b.Fatal("not measured")
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkSnapshot(b *testing.B) {
+	a := MustAggregate(b, t0, syntheticResults(1, 1<<16))
+	b.ReportAllocs()
+	for b.Loop() {
+		a.Snapshot(loadharness.Scope{Scenario: "browse"})
+	}
+}
+
+// heapAfterGC returns the live heap once garbage is collected.
+func heapAfterGC() uint64 {
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// TestAggregateMemoryIsBoundedByDuration folds 100k, then 1M, then 2M
+// results of the same 60-second run into one aggregate. Memory follows the
+// run's seconds, scopes, users and latency spread, not its requests: what
+// still grows is the per-second histograms reaching rare tail buckets and
+// widening their counts past 255 and 65535 (1, 2, then 4 bytes a bucket),
+// both bounded by the bucket count.
+func TestAggregateMemoryIsBoundedByDuration(t *testing.T) {
+	if testing.Short() {
+		t.Skip("folds two million results")
+	}
+	const batch = 100_000
+	base := heapAfterGC()
+	a := reports.NewAggregate(t0)
+	heapAt := map[int]uint64{}
+	added := 0
+	for seed := uint64(1); added < 2_000_000; seed++ {
+		results := syntheticResults(seed, batch)
+		for i := range results {
+			a.Add(&results[i])
+		}
+		added += batch
+		if added == 100_000 || added == 1_000_000 || added == 2_000_000 {
+			results = nil
+			heapAt[added] = heapAfterGC() - base
+			runtime.KeepAlive(a)
+		}
+	}
+	for _, n := range []int{100_000, 1_000_000, 2_000_000} {
+		t.Logf("heap after %8d results: %6.2f MB", n, float64(heapAt[n])/1e6)
+	}
+	// Keeping the results would cost over 100 bytes each; the aggregate must
+	// not come near that, and ten times the requests must cost far less than
+	// ten times the memory.
+	if perResult := float64(heapAt[1_000_000]-heapAt[100_000]) / 900_000; perResult > 4 {
+		t.Errorf("heap grew %.1f bytes per result between 100k and 1M results", perResult)
+	}
+	if heapAt[1_000_000] > heapAt[100_000]*3/2 {
+		t.Errorf("heap grew from %d to %d bytes between 100k and 1M results", heapAt[100_000], heapAt[1_000_000])
+	}
+	if heapAt[2_000_000] > heapAt[1_000_000]*5/4 {
+		t.Errorf("heap grew from %d to %d bytes between 1M and 2M results", heapAt[1_000_000], heapAt[2_000_000])
+	}
+}
+
+// BenchmarkAggregateMemory reports the live heap of an aggregate holding
+// b.N fresh results of one 60-second run (generated outside the timer);
+// compare -benchtime=100000x with -benchtime=1000000x.
+func BenchmarkAggregateMemory(b *testing.B) {
+	const batch = 1 << 16
+	base := heapAfterGC()
+	a := reports.NewAggregate(t0)
+	for done, seed := 0, uint64(1); done < b.N; seed++ {
+		b.StopTimer()
+		results := syntheticResults(seed, min(batch, b.N-done))
+		b.StartTimer()
+		for i := range results {
+			a.Add(&results[i])
+		}
+		done += len(results)
+	}
+	b.StopTimer()
+	heap := heapAfterGC() - base
+	runtime.KeepAlive(a)
+	b.ReportMetric(float64(heap)/1e6, "heapMB")
+}

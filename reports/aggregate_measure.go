@@ -1,0 +1,73 @@
+package reports
+
+import (
+	"loadharness"
+)
+
+// Measure answers a gate's metric on scope from the results folded so far.
+// It cannot answer metrics scraped from the target (serialization_errors,
+// target:NAME), nor anything about a scope that saw no request: ok is then
+// false, and the gate reports the measurement as missing.
+//
+// Latencies are in milliseconds; error_rate is failed/requests,
+// availability (requests-failed)/requests, check_rate
+// (requests-checks_failed)/requests; throughput is requests per second from
+// the first request sent to the last response received; errors counts
+// failed requests; sessions_checked and sessions_lost count distinct users.
+func (a *Aggregate) Measure(m loadharness.Metric, scope loadharness.Scope) (float64, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s := a.lookup(scope)
+	if s == nil || s.requests == 0 || m.FromTarget() {
+		return 0, false
+	}
+	return s.measure(m)
+}
+
+func (s *scopeStats) measure(m loadharness.Metric) (float64, bool) {
+	switch m.Kind {
+	case loadharness.KindLatency:
+		l := &s.corrected
+		if m.Raw {
+			l = &s.raw
+		}
+		if m.Quantile > 0 {
+			return l.quantileMS(m.Quantile), true
+		}
+		switch m.Base() {
+		case loadharness.MetricMin:
+			return millis(l.min), true
+		case loadharness.MetricMax:
+			return millis(l.max), true
+		case loadharness.MetricMean:
+			return millis(l.sum) / float64(s.requests), true
+		}
+	case loadharness.KindRatio:
+		switch m.Name {
+		case loadharness.MetricErrorRate:
+			return ratio(s.failed, s.requests), true
+		case loadharness.MetricAvailability:
+			return ratio(s.requests-s.failed, s.requests), true
+		case loadharness.MetricCheckRate:
+			return ratio(s.requests-s.checksFailed, s.requests), true
+		}
+	case loadharness.KindRate:
+		if m.Name == loadharness.MetricThroughput {
+			return s.throughput(), true
+		}
+	case loadharness.KindCount:
+		switch m.Name {
+		case loadharness.MetricRequests:
+			return float64(s.requests), true
+		case loadharness.MetricErrors:
+			return float64(s.failed), true
+		case loadharness.MetricSessionsChecked:
+			return float64(len(s.checked)), true
+		case loadharness.MetricSessionsLost:
+			return float64(len(s.lost)), true
+		case loadharness.MetricChecksFailed:
+			return float64(s.checksFailed), true
+		}
+	}
+	return 0, false
+}

@@ -1,0 +1,98 @@
+package reports
+
+import (
+	"time"
+
+	"loadharness"
+)
+
+// Summary is the machine-readable account of a run, written as summary.json
+// for CI. Its JSON names are a contract: add fields, never rename them.
+type Summary struct {
+	Verdict  loadharness.Verdict `json:"verdict"`
+	Suite    string              `json:"suite"`
+	Provider string              `json:"provider"`
+	Started  time.Time           `json:"started"`
+	Finished time.Time           `json:"finished"`
+	// InvalidReasons says why an invalid run proves nothing, for example
+	// "generator fell behind the asked rate by 12%".
+	InvalidReasons []string `json:"invalid_reasons"`
+	// Warnings qualify the figures without changing the verdict, for
+	// example "embedded Redis (miniredis): figures do not stand for real Redis".
+	Warnings  []string                 `json:"warnings"`
+	Stack     loadharness.StackShape   `json:"stack"`
+	Events    []loadharness.Event      `json:"events"`
+	Gates     []loadharness.GateResult `json:"gates"`
+	Scenarios []ScenarioSummary        `json:"scenarios"`
+}
+
+// Figures are the numbers a summary gives for a scenario and for each of
+// its steps.
+type Figures struct {
+	Requests      int     `json:"requests"`
+	Failed        int     `json:"failed"`
+	SuccessRatio  float64 `json:"success_ratio"`
+	ThroughputRPS float64 `json:"throughput_rps"`
+	// Latency is corrected for coordinated omission; RawLatency is not.
+	Latency         LatencyStats   `json:"latency_ms"`
+	RawLatency      LatencyStats   `json:"raw_latency_ms"`
+	SessionsChecked int            `json:"sessions_checked"`
+	SessionsLost    int            `json:"sessions_lost"`
+	ChecksFailed    int            `json:"checks_failed"`
+	Codes           map[string]int `json:"codes"`
+	Errors          map[string]int `json:"errors"`
+}
+
+// ScenarioSummary is one scenario's figures and its steps'.
+type ScenarioSummary struct {
+	Name string `json:"name"`
+	// AskedRPS is the rate the load model asked for, 0 for a closed model
+	// (a number of users, no rate). The aggregate cannot know it: the
+	// harness fills it in.
+	AskedRPS float64 `json:"asked_rps"`
+	Figures
+	Steps []StepSummary `json:"steps"`
+}
+
+// StepSummary is one step's figures within a scenario.
+type StepSummary struct {
+	Name string `json:"name"`
+	Figures
+}
+
+// BuildScenarioSummaries returns the figures of every scenario a has seen,
+// in order of first sight, each with its steps.
+func BuildScenarioSummaries(a *Aggregate) []ScenarioSummary {
+	var out []ScenarioSummary
+	for _, name := range a.Scenarios() {
+		sc := ScenarioSummary{
+			Name:    name,
+			Figures: figuresOf(a.Snapshot(loadharness.Scope{Scenario: name})),
+			Steps:   []StepSummary{},
+		}
+		for _, step := range a.Steps(name) {
+			sc.Steps = append(sc.Steps, StepSummary{
+				Name:    step,
+				Figures: figuresOf(a.Snapshot(loadharness.Scope{Scenario: name, Step: step})),
+			})
+		}
+		out = append(out, sc)
+	}
+	return out
+}
+
+func figuresOf(s Stats) Figures {
+	return Figures{
+		Requests:        s.Requests,
+		Failed:          s.Failed,
+		SuccessRatio:    s.SuccessRatio,
+		ThroughputRPS:   s.Throughput,
+		Latency:         s.Latency,
+		RawLatency:      s.RawLatency,
+		SessionsChecked: s.SessionsChecked,
+		SessionsLost:    s.SessionsLost,
+		ChecksFailed:    s.ChecksFailed,
+		Codes:           s.Codes,
+		Errors:          s.Errors,
+	}
+}

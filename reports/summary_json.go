@@ -1,0 +1,81 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+)
+
+// WriteSummaryJSON writes s as indented JSON in a stable field order. Empty
+// lists and maps are written as [] and {}, never null, so CI scripts can
+// index them without a guard.
+func WriteSummaryJSON(w io.Writer, s Summary) error {
+	// Encode into memory first so a value JSON cannot hold (NaN) leaves
+	// nothing half-written behind.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // gates read "p95 < 2s", not "p95 \u003c 2s"
+	if err := enc.Encode(withEmptyCollections(s)); err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	if _, err := buf.WriteTo(w); err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	return nil
+}
+
+// ReadSummaryJSON reads a summary written by WriteSummaryJSON. Unknown
+// fields are ignored, so an older reader accepts a newer summary; anything
+// after the summary is an error.
+func ReadSummaryJSON(r io.Reader) (Summary, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return Summary{}, fmt.Errorf("read summary: %w", err)
+	}
+	var s Summary
+	if err := json.Unmarshal(b, &s); err != nil {
+		return Summary{}, fmt.Errorf("read summary: %w", err)
+	}
+	return s, nil
+}
+
+// withEmptyCollections returns a copy of s whose nil slices and maps are
+// empty ones.
+func withEmptyCollections(s Summary) Summary {
+	s.InvalidReasons = nonNil(s.InvalidReasons)
+	s.Warnings = nonNil(s.Warnings)
+	s.Events = nonNil(s.Events)
+	s.Gates = nonNil(s.Gates)
+	scenarios := make([]ScenarioSummary, len(s.Scenarios))
+	for i, sc := range s.Scenarios {
+		sc.Figures = sc.Figures.withEmptyCollections()
+		steps := make([]StepSummary, len(sc.Steps))
+		for j, st := range sc.Steps {
+			st.Figures = st.Figures.withEmptyCollections()
+			steps[j] = st
+		}
+		sc.Steps = steps
+		scenarios[i] = sc
+	}
+	s.Scenarios = scenarios
+	return s
+}
+
+func (f Figures) withEmptyCollections() Figures {
+	if f.Codes == nil {
+		f.Codes = map[string]int{}
+	}
+	if f.Errors == nil {
+		f.Errors = map[string]int{}
+	}
+	return f
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
