@@ -1,0 +1,128 @@
+package target
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/redis/go-redis/v9"
+)
+
+// Server is one worker of the target: its routes, session manager, data-set
+// store, thread limiter and metrics.
+type Server struct {
+	cfg      Config
+	worker   string
+	echo     *echo.Echo
+	m        *metrics
+	rdb      *redis.Client
+	sessions *sessions
+	datasets datasetStore
+	lim      *limiter
+}
+
+// NewServer checks cfg and builds a Server. It does not need Redis to be up:
+// a worker that starts during a Redis outage serves 503s and reports not
+// ready until Redis answers, as a real one would. ctx bounds the start-up
+// probe of Redis, whose failure is only logged.
+func NewServer(ctx context.Context, cfg Config) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("target config: %w", err)
+	}
+	cfg = cfg.withDefaults()
+	m, err := newMetrics(cfg.WorkerRestarts)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:    cfg,
+		worker: strconv.Itoa(cfg.Worker),
+		m:      m,
+		lim:    newLimiter(cfg.Threads, cfg.Queue, cfg.QueueTimeout, m.busyThreads, m.queueDepth),
+	}
+	if cfg.usesRedis() {
+		s.rdb = newRedisClient(cfg.RedisAddr, cfg.RedisTimeout, cfg.Threads)
+		if err := ping(ctx, s.rdb, cfg.RedisTimeout); err != nil {
+			cfg.Logf("redis not answering at start-up (serving anyway): %v", err)
+		}
+	}
+	s.sessions = newSessions(cfg, s.rdb, m)
+	switch cfg.DatasetStore {
+	case DatasetStoreRedis:
+		s.datasets = &redisDatasets{rdb: s.rdb, ttl: cfg.Lifetime, timeout: cfg.RedisTimeout, m: m}
+	case DatasetStoreSession:
+		s.datasets = &sessionDatasets{sessions: s.sessions, max: cfg.MaxSessionBytes, m: m}
+	case DatasetStoreFile:
+		fd, err := newFileDatasets(cfg.DataDir, m)
+		if err != nil {
+			_ = s.Close()
+			return nil, err
+		}
+		s.datasets = fd
+	}
+	s.echo = s.routes()
+	return s, nil
+}
+
+// Handler returns the Server's HTTP handler (the Echo instance).
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Serve answers requests on ln until ctx ends, then shuts down gracefully:
+// it stops accepting, lets requests in flight finish for at most the
+// shutdown timeout, and closes ln. It returns nil after a clean shutdown.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.echo,
+		ReadHeaderTimeout: 10 * time.Second,
+		// Uploads are read inside the request deadline; the connection's
+		// own limits only stop clients that never finish sending.
+		ReadTimeout:  2*s.cfg.RequestTimeout + 10*time.Second,
+		WriteTimeout: 2*s.cfg.RequestTimeout + 10*time.Second,
+		IdleTimeout:  90 * time.Second,
+		ErrorLog:     log.New(logfWriter(s.cfg.Logf), "", 0),
+		BaseContext:  func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(shutdown)
+	if err != nil {
+		err = errors.Join(fmt.Errorf("shutdown: %w", err), srv.Close())
+	}
+	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, fmt.Errorf("serve: %w", serr))
+	}
+	return err
+}
+
+// Close releases the Redis client. Call it after Serve has returned.
+func (s *Server) Close() error {
+	if s.rdb != nil {
+		if err := s.rdb.Close(); err != nil {
+			return fmt.Errorf("close redis: %w", err)
+		}
+	}
+	return nil
+}
+
+// logfWriter adapts Logf to the io.Writer that log.Logger wants, so the
+// http.Server's own complaints (TLS handshakes, panics) are not lost.
+type logfWriter func(string, ...any)
+
+func (f logfWriter) Write(b []byte) (int, error) {
+	f("http: %s", bytes.TrimRight(b, "\n"))
+	return len(b), nil
+}
