@@ -1,0 +1,47 @@
+package scenarios
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// Kinds of timed actions. The harness carries them out (RunOptions.Act); the
+// names match its Stack.Act.
+const (
+	ActionKillInstance    = "kill-instance"
+	ActionRestartInstance = "restart-instance"
+	ActionAddInstance     = "add-instance"
+	ActionRemoveInstance  = "remove-instance"
+	ActionRestartRedis    = "restart-redis"
+)
+
+// ActionKinds lists every kind of timed action.
+var ActionKinds = []string{ActionKillInstance, ActionRestartInstance, ActionAddInstance, ActionRemoveInstance, ActionRestartRedis}
+
+// Action is something done to the stack at a time during a scenario, for
+// example killing an instance to prove that sessions survive failover.
+type Action struct {
+	// At is when to act, from the start of the measured part of the scenario
+	// (after warm-up).
+	At time.Duration
+	// Do is one of ActionKinds.
+	Do string
+	// Instance is the 1-based instance acted on by kill-, restart- and
+	// remove-instance; 0 otherwise.
+	Instance int
+}
+
+// actionNeedsInstance reports whether kind acts on one instance.
+func actionNeedsInstance(kind string) bool {
+	switch kind {
+	case ActionKillInstance, ActionRestartInstance, ActionRemoveInstance:
+		return true
+	}
+	return false
+}
+
+// sortActions orders actions by At, keeping the order of equal times.
+func sortActions(list []Action) {
+	slices.SortStableFunc(list, func(a, b Action) int { return cmp.Compare(a.At, b.At) })
+}

@@ -1,0 +1,162 @@
+package scenarios
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"loadharness"
+)
+
+// benchEngine builds an engine for a two-step scenario without running it.
+func benchEngine(tb testing.TB, users int, steps ...Step) *engine {
+	tb.Helper()
+	if len(steps) == 0 {
+		steps = mustBuiltIn(tb, "map")
+	}
+	sc := &Scenario{Name: "bench", Users: users, Duration: time.Second, Steps: steps}
+	e, err := newEngine(sc, RunOptions{BaseURL: "http://127.0.0.1:8080", Sink: &collected{}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return e
+}
+
+func BenchmarkTargeter(b *testing.B) {
+	e := benchEngine(b, 100)
+	ph := e.newPhase(phaseMain, time.Hour, nil)
+	var t vegeta.Target
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := ph.target(&t); err != nil {
+			b.Fatal(err)
+		}
+		// Hand the user back as the transport would when its request ends.
+		_, frag, _ := splitFragment(t.URL)
+		id, _ := parseIdentity(frag)
+		e.pool.release(e.pool.user(id.user))
+	}
+}
+
+// cannedTransport answers every request at once, like a target that costs
+// nothing, so that only the user transport's own work is measured.
+type cannedTransport struct{ header http.Header }
+
+func (c cannedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	h := make(http.Header, len(c.header)+4)
+	for k, v := range c.header {
+		h[k] = v
+	}
+	return &http.Response{StatusCode: 200, Header: h, Body: io.NopCloser(bytes.NewReader([]byte("<svg/>"))), Request: req}, nil
+}
+
+func BenchmarkTransportRoundTrip(b *testing.B) {
+	e := benchEngine(b, 100)
+	u := e.pool.users[0]
+	u.dataset, u.checksum, u.hasDataset = "ds1", "sum1", true
+	canned := cannedTransport{header: http.Header{
+		"Content-Type": {"image/svg+xml"}, "X-Dataset-Id": {"ds1"}, "X-Dataset-Checksum": {"sum1"},
+		"X-Instance": {"i1"}, "X-Worker": {"2"},
+	}}
+	tr := &userTransport{base: canned, pool: e.pool, plan: &e.plan, probe: e.probe, epoch: e.epoch}
+	url := string(identity{user: u.id, step: 0, handoff: 1}.appendFragment([]byte("http://127.0.0.1:8080/map")))
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		<-e.pool.free // the targeter's take
+		resp, err := tr.RoundTrip(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if resp.Header[hdrSession][0] != "kept" {
+			b.Fatalf("session %v", resp.Header[hdrSession])
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+}
+
+func BenchmarkConvertResult(b *testing.B) {
+	e := benchEngine(b, 100)
+	frag := identity{user: 42, step: 0, intended: 5 * time.Second, handoff: 5*time.Second + 1000}
+	vr := vegeta.Result{
+		Attack: "bench", Seq: 1, Code: 200, Timestamp: e.epoch.Add(5 * time.Second), Latency: 3 * time.Millisecond,
+		Method: "GET", URL: string(frag.appendFragment([]byte("http://127.0.0.1:8080/map"))),
+		Headers: http.Header{
+			hdrSent: {strconv.FormatInt(int64(5*time.Second+2000), 10)}, hdrBytes: {"5120"}, hdrSession: {"kept"},
+			"X-Instance": {"i1"}, "X-Worker": {"2"}, "Content-Type": {"image/svg+xml"},
+		},
+	}
+	var out loadharness.Result
+	b.ReportAllocs()
+	for b.Loop() {
+		if !e.conv.convert(&vr, &out) {
+			b.Fatal("not converted")
+		}
+	}
+	if out.User != 42 || out.Session != loadharness.SessionKept || out.BytesIn != 5120 || out.Instance != "i1" {
+		b.Fatalf("converted %+v", out)
+	}
+}
+
+func BenchmarkRawWriter(b *testing.B) {
+	rs := sampleResults()
+	w := NewRawWriter(io.Discard)
+	b.ReportAllocs()
+	for b.Loop() {
+		w.Add(&rs[0])
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// TestThroughputVersusPlainVegeta measures what the virtual users cost: the
+// requests a second of a closed model with 100 users and no think time,
+// next to a plain Vegeta attacker with 100 workers, on the same trivial
+// handler in the same process. It logs both; the figures depend on the
+// machine, so it asserts only that both ran.
+func TestThroughputVersusPlainVegeta(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 10 s measurement")
+	}
+	const (
+		users = 100
+		d     = 5 * time.Second
+	)
+	srv := httptest.NewServer(okHandler)
+	defer srv.Close()
+
+	sc := &Scenario{Name: "harness", Users: users, Duration: d, Steps: []Step{{Name: "get", Method: "GET", Path: "/"}}}
+	var n int
+	out, err := Run(context.Background(), sc, RunOptions{BaseURL: srv.URL, Sink: loadharness.SinkFunc(func(*loadharness.Result) { n++ })})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	atk := vegeta.NewAttacker(vegeta.Workers(users), vegeta.MaxWorkers(users), vegeta.MaxBody(0))
+	tgt := vegeta.NewStaticTargeter(vegeta.Target{Method: "GET", URL: srv.URL + "/"})
+	start := time.Now()
+	plain := 0
+	for range atk.Attack(tgt, vegeta.Rate{}, d, "plain") {
+		plain++
+	}
+	plainRPS := float64(plain) / time.Since(start).Seconds()
+
+	t.Logf("closed model, %d users, no think: %.0f req/s (%d requests, generator %.2f cores)", users, out.SentRPS, n, out.GeneratorCores)
+	t.Logf("plain vegeta, %d workers, rate 0:   %.0f req/s (%d requests)", users, plainRPS, plain)
+	t.Logf("harness / plain: %.2f", out.SentRPS/plainRPS)
+	if n == 0 || plain == 0 {
+		t.Fatal("no requests")
+	}
+}

@@ -1,0 +1,150 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"loadharness"
+)
+
+// engine is the state of one Run.
+type engine struct {
+	sc      *Scenario
+	opts    RunOptions
+	probe   *probe
+	plan    plan
+	pool    *pool
+	epoch   time.Time
+	base    *http.Transport
+	client  *http.Client
+	conns   *connTracker
+	uploads *uploadCache
+	conv    converter
+	// res is reused for every result handed to the sink.
+	res     loadharness.Result
+	seqBase uint64
+}
+
+// newEngine checks the scenario and options and builds the client.
+func newEngine(sc *Scenario, opts RunOptions) (*engine, error) {
+	if err := checkRunnable(sc, opts); err != nil {
+		return nil, fmt.Errorf("run: %w", err)
+	}
+	if opts.Session == (SessionProbe{}) {
+		opts.Session = DefaultSessionProbe
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	pr := newProbe(opts.Session)
+	pl, err := compile(sc, opts.BaseURL, opts.Session)
+	if err != nil {
+		return nil, fmt.Errorf("run %s: %w", sc.Name, err)
+	}
+	pool, err := newPool(sc.Users, opts.UserBase, pl.nSetup, sc.Pick == PickWeighted)
+	if err != nil {
+		return nil, fmt.Errorf("run %s: %w", sc.Name, err)
+	}
+	e := &engine{sc: sc, opts: opts, probe: pr, plan: pl, pool: pool, epoch: time.Now(), uploads: newUploadCache(uploadCacheBytes)}
+	e.conns = newConnTracker(net.Dialer{Timeout: opts.Timeout, KeepAlive: 30 * time.Second})
+	e.base = &http.Transport{
+		DialContext: e.conns.dial,
+		// Every user may hold a connection: keep them all for reuse.
+		MaxIdleConnsPerHost: sc.Users + 16,
+		IdleConnTimeout:     90 * time.Second,
+	}
+	e.client = &http.Client{
+		Transport: &userTransport{base: e.base, pool: pool, plan: &e.plan, probe: pr, epoch: e.epoch},
+		Timeout:   opts.Timeout,
+		// A step is one request: a redirect is its answer, not a new request.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	names := make([]string, len(pl.steps))
+	for i, sp := range pl.steps {
+		names[i] = sp.name
+	}
+	e.conv = converter{scenario: sc.Name, names: names, epoch: e.epoch, closed: !sc.Load.Open(), probe: pr}
+	return e, nil
+}
+
+// checkRunnable rejects what Parse would have (scenarios may be built in
+// code) and options the engine cannot work with.
+func checkRunnable(sc *Scenario, opts RunOptions) error {
+	var errs []error
+	if sc == nil {
+		return errors.New("no scenario")
+	}
+	if opts.Sink == nil {
+		errs = append(errs, errors.New("no sink"))
+	}
+	u, err := url.Parse(opts.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Fragment != "" || u.RawQuery != "" {
+		errs = append(errs, fmt.Errorf("base URL %q must be http(s)://host[:port][/path]", opts.BaseURL))
+	}
+	if sc.Users < 1 || sc.Users > MaxUsers {
+		errs = append(errs, fmt.Errorf("users must be 1..%d, not %d", MaxUsers, sc.Users))
+	}
+	if uint64(opts.UserBase)+uint64(sc.Users) > math.MaxUint32+1 {
+		errs = append(errs, fmt.Errorf("user ids %d+%d overflow", opts.UserBase, sc.Users))
+	}
+	if len(sc.Steps) == 0 {
+		errs = append(errs, errors.New("no steps"))
+	}
+	if sc.Duration <= 0 || sc.Duration > MaxDuration {
+		errs = append(errs, fmt.Errorf("duration must be in (0, %s], not %s", fmtDuration(MaxDuration), sc.Duration))
+	}
+	if sc.Warmup < 0 || sc.Think < 0 {
+		errs = append(errs, errors.New("warmup and think must not be negative"))
+	}
+	if err := checkLoadModel(sc.Load); err != nil {
+		errs = append(errs, err)
+	}
+	if len(sc.Actions) > 0 && opts.Act == nil {
+		errs = append(errs, fmt.Errorf("%d timed actions but no RunOptions.Act to carry them out", len(sc.Actions)))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("scenario %q: %w", sc.Name, err)
+	}
+	return nil
+}
+
+// checkLoadModel rejects rates the pacers cannot use.
+func checkLoadModel(m LoadModel) error {
+	ok := func(r Rate) bool { return r >= MinRate && r <= MaxRate }
+	switch m.Kind {
+	case Closed:
+		return nil
+	case Constant:
+		if ok(m.Rate) {
+			return nil
+		}
+	case Ramp:
+		if ok(m.From) && ok(m.To) {
+			return nil
+		}
+	case Staged:
+		good := len(m.Stages) > 0
+		for _, s := range m.Stages {
+			good = good && ok(s.Rate) && s.Duration > 0
+		}
+		if good {
+			return nil
+		}
+	}
+	return fmt.Errorf("load model %s: rates must be %s..%s and stage durations positive", m, MinRate, MaxRate)
+}
+
+// close releases the engine's idle connections.
+func (e *engine) close() { e.base.CloseIdleConnections() }
+
+// logf logs when RunOptions.Logf is set.
+func (e *engine) logf(format string, args ...any) {
+	if e.opts.Logf != nil {
+		e.opts.Logf(format, args...)
+	}
+}

@@ -1,0 +1,97 @@
+package scenarios
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"strconv"
+	"time"
+
+	"loadharness"
+)
+
+// Outcome is what the engine knows about its own run, so that the verdict
+// can say a run is invalid when the generator, not the target, was the limit.
+type Outcome struct {
+	// Started and Finished bound the measured part (after setup and warm-up),
+	// from its first request to its last result.
+	Started, Finished time.Time
+	// Sent counts the requests of the measured part.
+	Sent uint64
+	// AskedRPS is the open model's mean rate over the measured part; 0 in a
+	// closed model.
+	AskedRPS float64
+	// SentRPS is the rate actually sent over the measured part.
+	SentRPS float64
+	// PoolSaturated is how long every user of an open model was busy at once:
+	// requests then waited for a user, and corrected latency carries the wait.
+	PoolSaturated time.Duration
+	// GeneratorCores is the mean number of CPU cores this process used during
+	// the measured part (0 when not measured).
+	GeneratorCores float64
+	// GeneratorBound means the generator could not hold the load; Reasons
+	// say why. Such a run proves nothing either way.
+	GeneratorBound bool
+	Reasons        []string
+	// Warnings make the figures less representative without making them
+	// wrong (for example a target that could not absorb the asked rate).
+	Warnings []string
+	// Events are the timed actions carried out.
+	Events []loadharness.Event
+}
+
+// Thresholds of the invalid-run checks.
+const (
+	// minSentShare is the share of the asked requests below which an open
+	// model is said to have fallen behind.
+	minSentShare = 0.95
+	// maxCPUShare is the share of the process's cores above which the
+	// generator is said to be CPU-bound.
+	maxCPUShare = 0.9
+)
+
+// judge fills the rates and, when check is set (the run was not
+// interrupted, which cuts requests short), decides whether the generator
+// held the load over the measured window. An open model that sent too little is the target's
+// doing when every user was busy for most of the shortfall (a warning: the
+// corrected latency carries the wait), and the generator's otherwise (the run
+// is invalid). A generator that used nearly all its cores is invalid too: its
+// own scheduling delays are then in the latencies.
+func (o *Outcome) judge(users int, window time.Duration, sched *schedule, check bool) {
+	secs := window.Seconds()
+	if secs <= 0 {
+		return
+	}
+	o.SentRPS = float64(o.Sent) / secs
+	if sched != nil {
+		o.AskedRPS = sched.expected(window) / secs
+	}
+	if !check {
+		return
+	}
+	if sched != nil {
+		asked := sched.expected(window)
+		if float64(o.Sent) < minSentShare*asked {
+			// The load missing, in seconds of the asked rate.
+			shortfall := time.Duration((asked - float64(o.Sent)) / o.AskedRPS * float64(time.Second))
+			if o.PoolSaturated >= shortfall/2 {
+				o.Warnings = append(o.Warnings, fmt.Sprintf(
+					"the target could not absorb %s with %d users: every user was busy for %s of %s, so %s was sent; corrected latency carries the wait",
+					perSecond(o.AskedRPS), users, o.PoolSaturated.Round(time.Millisecond), window.Round(time.Millisecond), perSecond(o.SentRPS)))
+			} else {
+				o.GeneratorBound = true
+				o.Reasons = append(o.Reasons, fmt.Sprintf("generator fell behind: sent %s of %s asked", perSecond(o.SentRPS), perSecond(o.AskedRPS)))
+			}
+		}
+	}
+	procs := runtime.GOMAXPROCS(0)
+	if o.GeneratorCores > maxCPUShare*float64(procs) {
+		o.GeneratorBound = true
+		o.Reasons = append(o.Reasons, fmt.Sprintf("generator was CPU-bound: this process used %.2f of %d cores", o.GeneratorCores, procs))
+	}
+}
+
+// perSecond prints a rate with one decimal at most, for example "142.1/s".
+func perSecond(r float64) string {
+	return strconv.FormatFloat(math.Round(r*10)/10, 'f', -1, 64) + "/s"
+}

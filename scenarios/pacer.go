@@ -1,0 +1,232 @@
+package scenarios
+
+import (
+	"math"
+	"sort"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// schedule is an open model's pacing: a Vegeta pacer, the exact time at which
+// it sends each hit, and how many hits it means to send, so that each request
+// can carry the time it was meant to go and a run can tell whether the
+// generator kept up.
+type schedule struct {
+	pacer vegeta.Pacer
+	// due is when hit n (0-based) is sent, from the start of the attack.
+	due func(n uint64) time.Duration
+	// expected is how many hits the model sends in the first d.
+	expected func(d time.Duration) float64
+}
+
+// newSchedule returns the schedule of an open model lasting d.
+func newSchedule(m LoadModel, d time.Duration) schedule {
+	switch m.Kind {
+	case Ramp:
+		return linearSchedule(m.From, m.To, d)
+	case Staged:
+		p := NewStepPacer(m.Stages)
+		return schedule{
+			pacer: p,
+			due: func(n uint64) time.Duration {
+				due, ok := p.Due(n)
+				if !ok {
+					return time.Duration(math.MaxInt64)
+				}
+				return due
+			},
+			expected: p.hits,
+		}
+	default:
+		return constantSchedule(m.initialRate())
+	}
+}
+
+// vegetaRate expresses r as a Vegeta rate. Whole rates are per second, like
+// Vegeta's own; fractional ones are per million seconds so that 2.5/s and
+// 1/h keep six significant digits in Vegeta's integer frequency.
+func vegetaRate(r Rate) vegeta.Rate {
+	if f := float64(r); f == math.Trunc(f) && f >= 1 {
+		return vegeta.Rate{Freq: int(f), Per: time.Second}
+	}
+	return vegeta.Rate{Freq: int(math.Round(float64(r) * 1e6)), Per: 1e6 * time.Second}
+}
+
+// constantSchedule paces r requests a second with vegeta.ConstantPacer,
+// which sends hit n at (n+1) intervals of Per/Freq (integer nanoseconds).
+func constantSchedule(r Rate) schedule {
+	vr := vegetaRate(r)
+	interval := vr.Per.Nanoseconds() / int64(vr.Freq)
+	return schedule{
+		pacer: vr,
+		due:   func(n uint64) time.Duration { return time.Duration((int64(n) + 1) * interval) },
+		expected: func(d time.Duration) float64 {
+			return float64(d) / float64(interval)
+		},
+	}
+}
+
+// linearSchedule ramps from → to over d with vegeta.LinearPacer. That pacer
+// sends hit 0 at once and hit n ≥ 1 when its integral H(t) = b·t + a·t²/2
+// reaches n+1; due inverts H in closed form (the numerically stable root).
+func linearSchedule(from, to Rate, d time.Duration) schedule {
+	start := vegetaRate(from)
+	slope := 0.0
+	if d > 0 {
+		slope = float64(to-from) / d.Seconds()
+	}
+	p := vegeta.LinearPacer{StartAt: start, Slope: slope}
+	// The same expression as Vegeta's hitsPerNs()*1e9, so the floats agree.
+	b := float64(start.Freq) / float64(start.Per) * 1e9
+	a := slope
+	return schedule{
+		pacer: p,
+		due: func(n uint64) time.Duration {
+			if n == 0 {
+				return 0
+			}
+			k := float64(n) + 1
+			disc := b*b + 2*a*k
+			den := b + math.Sqrt(math.Max(disc, 0))
+			if disc < 0 || den <= 0 {
+				return time.Duration(math.MaxInt64) // the rate falls to zero first
+			}
+			return time.Duration(2 * k / den * 1e9)
+		},
+		expected: func(d time.Duration) float64 {
+			x := d.Seconds()
+			return b*x + a*x*x/2
+		},
+	}
+}
+
+// StepPacer paces an attack through stages, holding each stage's rate for
+// its duration, and stops after the last. Like vegeta.ConstantPacer it sends
+// hit n (0-based) when the stages' cumulative hits reach n+1, so one stage at
+// a whole rate paces exactly as Vegeta's constant pacer does.
+type StepPacer struct {
+	stages []Stage
+	// starts[i] and cum[i] are when stage i starts and how many hits are due
+	// before it; cum has one more entry, the total.
+	starts []time.Duration
+	cum    []float64
+}
+
+var _ vegeta.Pacer = (*StepPacer)(nil)
+
+// NewStepPacer returns a pacer for stages, whose rates must be positive.
+func NewStepPacer(stages []Stage) *StepPacer {
+	p := &StepPacer{stages: stages, starts: make([]time.Duration, len(stages)), cum: make([]float64, len(stages)+1)}
+	var t time.Duration
+	for i, s := range stages {
+		p.starts[i] = t
+		p.cum[i+1] = p.cum[i] + float64(s.Rate)*s.Duration.Seconds()
+		t += s.Duration
+	}
+	return p
+}
+
+// Due returns when hit n is sent, and false when it falls after the last
+// stage.
+func (p *StepPacer) Due(n uint64) (time.Duration, bool) {
+	k := float64(n) + 1
+	// The first stage whose cumulative hits reach k.
+	i := sort.SearchFloat64s(p.cum[1:], k)
+	if i >= len(p.stages) {
+		return 0, false
+	}
+	s := p.stages[i]
+	return p.starts[i] + time.Duration((k-p.cum[i])/float64(s.Rate)*1e9), true
+}
+
+// Pace returns the wait until hit number hits is due; a negative wait (the
+// attack is behind) means at once.
+func (p *StepPacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
+	due, ok := p.Due(hits)
+	if !ok {
+		return 0, true
+	}
+	return due - elapsed, false
+}
+
+// Rate returns the rate of the stage running at elapsed, 0 after the last.
+func (p *StepPacer) Rate(elapsed time.Duration) float64 {
+	for i := len(p.stages) - 1; i >= 0; i-- {
+		if elapsed >= p.starts[i] {
+			if elapsed < p.starts[i]+p.stages[i].Duration {
+				return float64(p.stages[i].Rate)
+			}
+			return 0
+		}
+	}
+	return 0
+}
+
+// hits returns how many hits are due in the first d.
+func (p *StepPacer) hits(d time.Duration) float64 {
+	for i := len(p.stages) - 1; i >= 0; i-- {
+		if d >= p.starts[i] {
+			in := min(d-p.starts[i], p.stages[i].Duration)
+			return p.cum[i] + float64(p.stages[i].Rate)*in.Seconds()
+		}
+	}
+	return 0
+}
+
+// dueQueue wraps an open model's pacer: each time Vegeta asks when to send
+// hit n, it records when hit n is due on a FIFO that the targeter pops. Pace
+// is called exactly once per hit, and ticks reach the targeter in order (to
+// within the microseconds two workers may race by), so each request is
+// stamped with the time the model meant it to go.
+type dueQueue struct {
+	inner vegeta.Pacer
+	due   func(n uint64) time.Duration
+	epoch time.Time
+	began time.Time
+	q     chan time.Duration // due times as offsets from epoch
+}
+
+var _ vegeta.Pacer = (*dueQueue)(nil)
+
+// newDueQueue wraps s; capacity bounds the hits paced but not yet targeted
+// (one per worker, and one being paced).
+func newDueQueue(s schedule, epoch time.Time, capacity int) *dueQueue {
+	return &dueQueue{inner: s.pacer, due: s.due, epoch: epoch, q: make(chan time.Duration, capacity+2)}
+}
+
+// Pace asks the wrapped pacer and records when hit number hits is due.
+func (d *dueQueue) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
+	wait, stop := d.inner.Pace(elapsed, hits)
+	if stop {
+		return wait, true
+	}
+	if d.began.IsZero() {
+		// Vegeta measured elapsed from its own start a moment ago.
+		d.began = time.Now().Add(-elapsed)
+	}
+	due := d.due(hits)
+	if due == time.Duration(math.MaxInt64) {
+		return wait, false // never due: the targeter stamps its own time
+	}
+	select {
+	case d.q <- d.began.Add(due).Sub(d.epoch):
+	default:
+		// Cannot happen with the capacity above; the targeter then stamps the
+		// hit with its own time rather than block the pacer.
+	}
+	return wait, false
+}
+
+// Rate returns the wrapped pacer's rate.
+func (d *dueQueue) Rate(elapsed time.Duration) float64 { return d.inner.Rate(elapsed) }
+
+// pop returns the due time of the next hit to target.
+func (d *dueQueue) pop() (time.Duration, bool) {
+	select {
+	case v := <-d.q:
+		return v, true
+	default:
+		return 0, false
+	}
+}

@@ -1,0 +1,190 @@
+package scenarios
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// phaseKind names the parts of a scenario run, each one Vegeta attack.
+type phaseKind uint8
+
+const (
+	// phaseSetup runs each user's setup steps once.
+	phaseSetup phaseKind = iota
+	// phaseWarmup sends load whose results are dropped.
+	phaseWarmup
+	// phaseMain is the measured load.
+	phaseMain
+)
+
+// String names the phase in logs.
+func (k phaseKind) String() string {
+	switch k {
+	case phaseSetup:
+		return "setup"
+	case phaseWarmup:
+		return "warm-up"
+	default:
+		return "main"
+	}
+}
+
+// maxSetupConcurrency bounds how many users run their setup at once, so that
+// a large pool does not open thousands of connections in one burst.
+const maxSetupConcurrency = 256
+
+// minSetupLimit is the least time setup may take before it is cut short.
+const minSetupLimit = time.Minute
+
+// phase is one Vegeta attack over the engine's users.
+type phase struct {
+	kind     phaseKind
+	e        *engine
+	pacer    vegeta.Pacer
+	queue    *dueQueue // open model: when each hit is due
+	duration time.Duration
+	// limit cuts a phase without a duration short (setup).
+	limit   time.Duration
+	workers uint64
+	deliver bool
+	// end is when a closed-model phase stops sending (zero: no end).
+	end time.Time
+	// total is the number of requests of a setup phase (zero: no count).
+	total  int64
+	issued atomic.Int64
+
+	// onStart, when set, is called with the time the attack starts.
+	onStart func(began time.Time)
+
+	done     chan struct{}
+	doneOnce sync.Once
+	atk      *vegeta.Attacker
+
+	errMu sync.Mutex
+	err   error
+}
+
+// phaseStats is what the consumer counted in a phase.
+type phaseStats struct {
+	began, ended time.Time
+	results      uint64
+	interrupted  bool
+	// interruptedAt is when the context ended the phase.
+	interruptedAt time.Time
+}
+
+// finish ends the phase's waits; requests in flight complete.
+func (ph *phase) finish() { ph.doneOnce.Do(func() { close(ph.done) }) }
+
+// abort ends the phase now: Vegeta stops sending.
+func (ph *phase) abort() {
+	ph.finish()
+	if ph.atk != nil {
+		ph.atk.Stop()
+	}
+}
+
+// fail records a harness error and aborts the phase.
+func (ph *phase) fail(err error) {
+	ph.errMu.Lock()
+	if ph.err == nil {
+		ph.err = err
+	}
+	ph.errMu.Unlock()
+	ph.abort()
+}
+
+// newPhase prepares a phase of kind; open-model phases pace with s.
+func (e *engine) newPhase(kind phaseKind, d time.Duration, s *schedule) *phase {
+	users := uint64(len(e.pool.users))
+	ph := &phase{kind: kind, e: e, duration: d, workers: users, deliver: kind != phaseWarmup, done: make(chan struct{})}
+	switch {
+	case kind == phaseSetup:
+		ph.pacer = vegeta.Rate{}
+		ph.workers = min(users, maxSetupConcurrency)
+		ph.total = int64(len(e.pool.users) * e.plan.nSetup)
+		ph.limit = max(minSetupLimit, e.sc.Duration)
+	case s != nil:
+		ph.queue = newDueQueue(*s, e.epoch, len(e.pool.users))
+		ph.pacer = ph.queue
+	default:
+		// Closed model: Vegeta's "as fast as workers allow" with one worker
+		// per user; the targeter supplies the think time.
+		ph.pacer = vegeta.Rate{}
+	}
+	return ph
+}
+
+// runPhase runs one attack and feeds its results to the sink, from this
+// goroutine, in arrival order.
+func (e *engine) runPhase(ctx context.Context, ph *phase) (phaseStats, error) {
+	initial := ph.workers
+	if ph.queue != nil {
+		// An open model starts few workers; Vegeta adds more up to the pool.
+		initial = min(ph.workers, vegeta.DefaultWorkers)
+	}
+	ph.atk = vegeta.NewAttacker(
+		vegeta.Client(e.client),
+		vegeta.MaxBody(0), // checks that need the body run in the transport
+		vegeta.Workers(initial),
+		vegeta.MaxWorkers(ph.workers),
+	)
+	var st phaseStats
+	var cancelledAt atomic.Pointer[time.Time]
+	stopOnCancel := context.AfterFunc(ctx, func() {
+		now := time.Now()
+		cancelledAt.Store(&now)
+		ph.abort()
+		e.conns.closeAll()
+	})
+	defer stopOnCancel()
+	var timer *time.Timer
+	switch {
+	case ph.duration > 0:
+		timer = time.AfterFunc(ph.duration, ph.finish)
+	case ph.limit > 0:
+		timer = time.AfterFunc(ph.limit, ph.abort)
+	}
+	st.began = time.Now()
+	if ph.duration > 0 && ph.queue == nil {
+		ph.end = st.began.Add(ph.duration)
+	}
+	if ph.onStart != nil {
+		ph.onStart(st.began)
+	}
+	e.logf("%s: %s phase started (%d users)", e.sc.Name, ph.kind, len(e.pool.users))
+	results := ph.atk.Attack(vegeta.Targeter(ph.target), ph.pacer, ph.duration, e.sc.Name)
+	var maxSeq uint64
+	for vr := range results {
+		if cancelledAt.Load() != nil {
+			continue // cut short by the interruption: not a measurement
+		}
+		if !e.conv.convert(vr, &e.res) {
+			continue
+		}
+		maxSeq = max(maxSeq, vr.Seq)
+		st.results++
+		if ph.deliver {
+			e.res.Seq += e.seqBase
+			e.opts.Sink.Add(&e.res)
+		}
+	}
+	st.ended = time.Now()
+	if timer != nil {
+		timer.Stop()
+	}
+	ph.finish()
+	stopOnCancel()
+	if at := cancelledAt.Load(); at != nil {
+		st.interrupted, st.interruptedAt = true, *at
+	}
+	e.seqBase += maxSeq + 1
+	e.logf("%s: %s phase ended: %d requests in %s", e.sc.Name, ph.kind, st.results, st.ended.Sub(st.began).Round(time.Millisecond))
+	ph.errMu.Lock()
+	defer ph.errMu.Unlock()
+	return st, ph.err
+}

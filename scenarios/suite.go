@@ -1,0 +1,147 @@
+package scenarios
+
+import (
+	"embed"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"loadharness"
+)
+
+// maxSuiteBytes bounds a suite file: a suite is a page of YAML, and a bound
+// keeps a mistaken path (a log file) from being parsed for minutes.
+const maxSuiteBytes = 1 << 20
+
+//go:embed suites/*.yaml
+var builtInSuites embed.FS
+
+// Suite is a named set of scenarios, the stack they run on and the gates that
+// judge them: one YAML file.
+type Suite struct {
+	Name        string
+	Description string
+	// File is where the suite was read from, as given to Parse.
+	File string
+	// Stack is the shape of the stack to bring up; omitted fields take their
+	// value from loadharness.DefaultStackShape.
+	Stack loadharness.StackShape
+	// Session says how responses prove session integrity.
+	Session SessionProbe
+	// Gates are the suite-wide gates; every scenario's Gates begin with them.
+	Gates     []GateSpec
+	Scenarios []*Scenario
+}
+
+// Pick says how a user chooses its next step.
+type Pick string
+
+const (
+	// PickSequence cycles each user through the steps in order.
+	PickSequence Pick = "sequence"
+	// PickWeighted draws each step at random in proportion to its weight.
+	PickWeighted Pick = "weighted"
+)
+
+// Scenario is one load pattern: its virtual users, their steps and checks,
+// when requests are sent, timed actions and gates.
+type Scenario struct {
+	Name        string
+	Description string
+	// Users is the number of virtual users, each with its own session: the
+	// concurrency of a closed model, the pool of an open one.
+	Users int
+	// Think is the pause between a user's requests in a closed model.
+	Think time.Duration
+	// Duration is how long load is measured, after Warmup.
+	Duration time.Duration
+	// Warmup is how long load is sent before measuring; its results are
+	// dropped.
+	Warmup time.Duration
+	Load   LoadModel
+	// Setup runs once per user before the timed part (for example login and
+	// upload); its results are delivered like any other.
+	Setup []Step
+	// Steps are what users repeat for the scenario's duration.
+	Steps []Step
+	Pick  Pick
+	// Actions are sorted by At.
+	Actions []Action
+	// Gates are the suite's gates followed by the scenario's own.
+	Gates []GateSpec
+	// Pos is where the scenario was written.
+	Pos Pos
+}
+
+// BuiltIn lists the names of the suites embedded in the program.
+func BuiltIn() []string {
+	entries, err := builtInSuites.ReadDir("suites")
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, e := range entries {
+		if name, ok := strings.CutSuffix(e.Name(), ".yaml"); ok {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Load reads a suite: a bare name (no slash, no .yaml or .yml) is a built-in
+// suite (see BuiltIn), anything else a file path.
+func Load(nameOrPath string) (*Suite, error) {
+	if isBareName(nameOrPath) {
+		file := nameOrPath + ".yaml"
+		data, err := builtInSuites.ReadFile(path.Join("suites", file))
+		if err != nil {
+			return nil, fmt.Errorf("load suite: no built-in suite %q (built-in: %s)", nameOrPath, strings.Join(BuiltIn(), ", "))
+		}
+		return Parse(file, data)
+	}
+	f, err := os.Open(nameOrPath)
+	if err != nil {
+		return nil, fmt.Errorf("load suite: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxSuiteBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("load suite: %w", err)
+	}
+	return Parse(nameOrPath, data)
+}
+
+// isBareName reports whether s names a built-in suite rather than a file.
+func isBareName(s string) bool {
+	return s != "" && !strings.ContainsAny(s, `/\`) &&
+		!strings.HasSuffix(s, ".yaml") && !strings.HasSuffix(s, ".yml")
+}
+
+// Scenario returns the scenario called name, or nil.
+func (s *Suite) Scenario(name string) *Scenario {
+	for _, sc := range s.Scenarios {
+		if sc.Name == name {
+			return sc
+		}
+	}
+	return nil
+}
+
+// StepNames returns the distinct names of the scenario's setup and steps, in
+// order of first appearance.
+func (sc *Scenario) StepNames() []string {
+	var names []string
+	for _, list := range [][]Step{sc.Setup, sc.Steps} {
+		for _, st := range list {
+			if !slices.Contains(names, st.Name) {
+				names = append(names, st.Name)
+			}
+		}
+	}
+	return names
+}
