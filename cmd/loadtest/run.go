@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"loadharness"
+	"loadharness/harness"
+	"loadharness/scenarios"
+)
+
+func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("loadtest run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	suiteName := fs.String("suite", "default", "built-in suite name (see 'loadtest suites') or path to a suite YAML file")
+	outDir := fs.String("out", "", "directory for summary.json, raw results and logs (default out/SUITE)")
+	provider := fs.String("provider", "auto", "how the stack comes up: auto (docker when an engine answers and the images are built, else process), process, docker or external")
+	redisImage := fs.String("redis-image", envOr("LOADHARNESS_REDIS_IMAGE", ""), "Redis image for the docker provider (default: "+harness.LocalRedisImage+" when built, else "+harness.DefaultRedisImage+")")
+	targetImage := fs.String("target-image", envOr("LOADHARNESS_TARGET_IMAGE", harness.DefaultTargetImage), "target image for the docker provider")
+	targetURL := fs.String("target", "", "base URL of your own service (with --provider external)")
+	metricsURL := fs.String("metrics-url", "", "Prometheus endpoint of your service, for target: gates (with --provider external)")
+	targetBin := fs.String("target-bin", "", "path of the target binary for the process provider (default: next to loadtest, else bin/target)")
+	quiet := fs.Bool("quiet", false, "no progress lines")
+	if err := fs.Parse(args); err != nil {
+		return loadharness.ExitHarness
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "loadtest run: unexpected argument %q\n", fs.Arg(0))
+		return loadharness.ExitHarness
+	}
+	suite, err := scenarios.Load(*suiteName)
+	if err != nil {
+		fmt.Fprintf(stderr, "loadtest: %v\n", err)
+		return loadharness.ExitHarness
+	}
+	if *outDir == "" {
+		*outDir = filepath.Join("out", suite.Name)
+	}
+	prov, err := chooseProvider(ctx, providerFlags{
+		name: *provider, targetURL: *targetURL, metricsURL: *metricsURL, targetBin: *targetBin,
+		redisImage: *redisImage, targetImage: *targetImage, outDir: *outDir,
+	}, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "loadtest: %v\n", err)
+		return loadharness.ExitHarness
+	}
+	var progress io.Writer
+	if !*quiet {
+		progress = stdout
+	}
+	logf := func(format string, a ...any) {
+		fmt.Fprintf(stderr, "%s loadtest: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, a...))
+	}
+	summary, err := harness.Run(ctx, harness.Config{
+		Suite:    suite,
+		Provider: prov,
+		OutDir:   *outDir,
+		Progress: progress,
+		Live:     isTerminal(stdout),
+		Logf:     logf,
+	})
+	switch {
+	case errors.Is(err, harness.ErrInterrupted):
+		fmt.Fprintf(stderr, "loadtest: %v; partial summary in %s\n", err, filepath.Join(*outDir, harness.SummaryFile))
+		return loadharness.ExitInterrupted
+	case err != nil:
+		fmt.Fprintf(stderr, "loadtest: %v\n", err)
+		return loadharness.ExitHarness
+	}
+	fmt.Fprintf(stdout, "summary: %s\n", filepath.Join(*outDir, harness.SummaryFile))
+	return summary.Verdict.ExitCode()
+}
+
+// providerFlags are the flags that choose and configure the provider.
+type providerFlags struct {
+	name, targetURL, metricsURL, targetBin string
+	redisImage, targetImage, outDir        string
+}
+
+// chooseProvider turns the --provider flag into a Provider.
+func chooseProvider(ctx context.Context, f providerFlags, stderr io.Writer) (harness.Provider, error) {
+	name := f.name
+	if f.targetURL != "" && name != "external" {
+		if name != "auto" {
+			return nil, fmt.Errorf("--target %s goes with --provider external, not %s", f.targetURL, name)
+		}
+		name = "external"
+	}
+	logf := func(format string, a ...any) {
+		fmt.Fprintf(stderr, "%s stack: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, a...))
+	}
+	dir := filepath.Join(f.outDir, "stack")
+	if name == "auto" {
+		name = "process"
+		if dockerReady(ctx, f) {
+			name = "docker"
+		}
+		logf("provider auto: using %s", name)
+	}
+	switch name {
+	case "external":
+		if f.targetURL == "" {
+			return nil, errors.New("--provider external needs --target URL (the service to load)")
+		}
+		return harness.External{URL: f.targetURL, MetricsURL: f.metricsURL}, nil
+	case "process":
+		bin, err := findTargetBin(f.targetBin)
+		if err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("stack directory: %w", err)
+		}
+		return &harness.Processes{TargetBin: bin, Dir: dir, Logf: logf}, nil
+	case "docker":
+		if !harness.DockerAvailable(ctx) {
+			return nil, errors.New("--provider docker: no Docker engine answers")
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("stack directory: %w", err)
+		}
+		return &harness.Docker{RedisImage: redisImageFor(ctx, f), TargetImage: f.targetImage, Dir: dir, Logf: logf}, nil
+	default:
+		return nil, fmt.Errorf("unknown --provider %q (want auto, process, docker or external)", name)
+	}
+}
+
+// dockerReady reports whether the docker provider can run without pulling:
+// an engine answers and both images are present locally.
+func dockerReady(ctx context.Context, f providerFlags) bool {
+	return harness.DockerAvailable(ctx) &&
+		harness.ImagePresent(ctx, f.targetImage) &&
+		harness.ImagePresent(ctx, redisImageFor(ctx, f))
+}
+
+// redisImageFor is the --redis-image flag, else the locally built image when
+// present (no registry here), else the public default.
+func redisImageFor(ctx context.Context, f providerFlags) string {
+	if f.redisImage != "" {
+		return f.redisImage
+	}
+	if harness.ImagePresent(ctx, harness.LocalRedisImage) {
+		return harness.LocalRedisImage
+	}
+	return harness.DefaultRedisImage
+}
+
+func envOr(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}
+
+// findTargetBin finds the target binary: the flag, else `target` beside
+// this executable (make build puts both in bin/), else bin/target.
+func findTargetBin(flagValue string) (string, error) {
+	if flagValue != "" {
+		if _, err := os.Stat(flagValue); err != nil {
+			return "", fmt.Errorf("--target-bin: %w", err)
+		}
+		return flagValue, nil
+	}
+	candidates := []string{filepath.Join("bin", "target")}
+	if self, err := os.Executable(); err == nil {
+		candidates = append([]string{filepath.Join(filepath.Dir(self), "target")}, candidates...)
+	}
+	for _, c := range candidates {
+		if st, err := os.Stat(c); err == nil && !st.IsDir() {
+			return c, nil
+		}
+	}
+	return "", errors.New("no target binary found (looked beside loadtest and in bin/): run `make build` or pass --target-bin")
+}
+
+// isTerminal reports whether w is a character device, where the progress
+// line can be redrawn in place; pipes and files (CI logs) get plain lines.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

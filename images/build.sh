@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Builds the images the Docker provider and docker-compose.yml run, without a
+# registry: nothing is pulled.
+#
+#   loadharness/target:dev  cmd/target, static (CGO_ENABLED=0), FROM scratch
+#   loadharness/redis:dev   the host's Debian redis-server with its shared
+#                           libraries, imported from a tar of a tiny root fs
+#
+# Each image carries a label loadharness.input=<sha256 of what went in>; when
+# the label already matches, the image is left alone, so a second run with
+# nothing changed takes about as long as a cached `go build`.
+#
+# Usage: bash images/build.sh [target|redis ...]   (default: both)
+# Env:   TARGET_IMAGE, REDIS_IMAGE override the tags; FORCE=1 rebuilds.
+set -euo pipefail
+
+script=$(readlink -f "$0")
+cd "$(dirname "$script")/.."
+TARGET_IMAGE=${TARGET_IMAGE:-loadharness/target:dev}
+REDIS_IMAGE=${REDIS_IMAGE:-loadharness/redis:dev}
+FORCE=${FORCE:-0}
+# The engine here has no buildx; the classic builder handles FROM scratch
+# without a pull. Saying so explicitly keeps newer CLIs from refusing.
+export DOCKER_BUILDKIT=0
+
+log() { printf 'images: %s\n' "$*" >&2; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# current_input TAG prints the loadharness.input label of TAG, or nothing.
+current_input() {
+  docker image inspect -f '{{ index .Config.Labels "loadharness.input" }}' "$1" 2>/dev/null || true
+}
+
+# up_to_date TAG SUM says whether TAG exists and was built from SUM.
+up_to_date() {
+  [ "$FORCE" != 1 ] && [ "$(current_input "$1")" = "$2" ]
+}
+
+image_id() {
+  docker image inspect -f '{{ .Id }}' "$1" 2>/dev/null || true
+}
+
+# drop_replaced removes the image a rebuild took the tag from, so rebuilds
+# leave no <none> images behind; one still used by a container stays.
+drop_replaced() {
+  local old=$1 tag=$2
+  if [ -n "$old" ] && [ "$old" != "$(image_id "$tag")" ]; then
+    docker image rm "$old" >/dev/null 2>&1 || true
+  fi
+}
+
+build_target() {
+  local ctx="$work/target"
+  mkdir -p "$ctx/rootfs/data" "$ctx/rootfs/tmp"
+  chmod 0755 "$ctx/rootfs/data"
+  chmod 1777 "$ctx/rootfs/tmp"
+  # -buildvcs=false keeps git state (a commit, a dirty tree) out of the
+  # binary, so its hash changes only when the code does. No -trimpath: it
+  # would miss the build cache the other CGO_ENABLED=0 builds fill.
+  CGO_ENABLED=0 go build -buildvcs=false -o "$ctx/rootfs/target" ./cmd/target
+  cp images/target/Dockerfile "$ctx/Dockerfile"
+  local sum
+  sum=$(cat "$ctx/rootfs/target" "$ctx/Dockerfile" | sha256sum | cut -c1-64)
+  if up_to_date "$TARGET_IMAGE" "$sum"; then
+    log "$TARGET_IMAGE is up to date"
+    return
+  fi
+  log "building $TARGET_IMAGE"
+  local old
+  old=$(image_id "$TARGET_IMAGE")
+  # The classic builder prints a deprecation notice on every build: show
+  # its output only when the build fails.
+  local out
+  if ! out=$(docker build -q --label "loadharness.input=$sum" -t "$TARGET_IMAGE" "$ctx" 2>&1); then
+    printf '%s\n' "$out" >&2
+    log "docker build of $TARGET_IMAGE failed"
+    exit 1
+  fi
+  drop_replaced "$old" "$TARGET_IMAGE"
+  docker run --rm "$TARGET_IMAGE" version >/dev/null || {
+    log "$TARGET_IMAGE: the binary does not run in the image"; exit 1; }
+  log "built $TARGET_IMAGE"
+}
+
+# redis_bin finds redis-server, installing Debian's package when it is absent.
+redis_bin() {
+  if ! command -v redis-server >/dev/null 2>&1; then
+    log "redis-server is not installed: apt-get install -y redis-server"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >&2 \
+      || { apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >&2; }
+  fi
+  readlink -f "$(command -v redis-server)"
+}
+
+build_redis() {
+  local bin root sum
+  bin=$(redis_bin)
+  # Shared libraries as ldd resolves them ("name => /path (addr)") plus the
+  # loader (a bare "/path (addr)"); linux-vdso has no file.
+  mapfile -t libs < <(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' | sort -u)
+  [ ${#libs[@]} -gt 0 ] || { log "ldd found no libraries for $bin"; exit 1; }
+  sum=$( { cat "$bin"; for l in "${libs[@]}"; do printf '%s\n' "$l"; cat "$l"; done; cat "$script"; } | sha256sum | cut -c1-64)
+  if up_to_date "$REDIS_IMAGE" "$sum"; then
+    log "$REDIS_IMAGE is up to date"
+    return
+  fi
+  log "building $REDIS_IMAGE from $bin"
+  local old
+  old=$(image_id "$REDIS_IMAGE")
+  root="$work/redis-root"
+  mkdir -p "$root/usr/bin" "$root/tmp" "$root/data"
+  chmod 1777 "$root/tmp"
+  chmod 0777 "$root/data"
+  # Redis picks its mode from argv[0] (the Debian file is redis-check-rdb with
+  # a link), so the copy must be named redis-server.
+  cp -L "$bin" "$root/usr/bin/redis-server"
+  for l in "${libs[@]}"; do
+    mkdir -p "$root$(dirname "$l")"
+    cp -L "$l" "$root$l"
+  done
+  tar --numeric-owner -C "$root" -c . | docker import \
+    --change 'ENTRYPOINT ["/usr/bin/redis-server"]' \
+    --change 'WORKDIR /data' \
+    --change 'EXPOSE 6379' \
+    --change "LABEL loadharness.input=$sum" \
+    - "$REDIS_IMAGE" >/dev/null
+  drop_replaced "$old" "$REDIS_IMAGE"
+  docker run --rm "$REDIS_IMAGE" --version >/dev/null || {
+    log "$REDIS_IMAGE: redis-server does not start in the image"; exit 1; }
+  log "built $REDIS_IMAGE ($(docker run --rm "$REDIS_IMAGE" --version | awk '{print $3}'))"
+}
+
+command -v docker >/dev/null 2>&1 || { log "docker is not installed"; exit 1; }
+docker version >/dev/null 2>&1 || { log "no Docker engine answers (docker version failed)"; exit 1; }
+
+what=("$@")
+[ ${#what[@]} -gt 0 ] || what=(target redis)
+for w in "${what[@]}"; do
+  case "$w" in
+    target) build_target ;;
+    redis) build_redis ;;
+    *) log "unknown image '$w' (want target or redis)"; exit 2 ;;
+  esac
+done
