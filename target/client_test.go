@@ -2,9 +2,13 @@ package target
 
 import (
 	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -181,4 +185,81 @@ func metricValue(tb testing.TB, c *testClient, series string) float64 {
 		}
 	}
 	return -1
+}
+
+// mustServe runs a Server through Serve, with its real http.Server limits
+// (header timeout and size), on a loopback port; it returns the host:port.
+// Cleanup shuts it down and waits for Serve to return.
+func mustServe(tb testing.TB, cfg Config) (*Server, string) {
+	tb.Helper()
+	if cfg.Logf == nil {
+		cfg.Logf = tb.Logf
+	}
+	s, err := NewServer(tb.Context(), cfg)
+	if err != nil {
+		tb.Fatalf("NewServer: %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatalf("listen: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ctx, ln) }()
+	tb.Cleanup(func() {
+		cancel()
+		if err := <-served; err != nil {
+			tb.Errorf("Serve: %v", err)
+		}
+		if err := s.Close(); err != nil {
+			tb.Errorf("Close: %v", err)
+		}
+	})
+	return s, ln.Addr().String()
+}
+
+// cookieOf is the session cookie a reply sets, nil when it sets none.
+func cookieOf(r reply) *http.Cookie {
+	for _, ck := range (&http.Response{Header: r.Header}).Cookies() {
+		if ck.Name == sessionCookie {
+			return ck
+		}
+	}
+	return nil
+}
+
+// mustToken is the session token a reply sets.
+func mustToken(tb testing.TB, r reply) string {
+	tb.Helper()
+	ck := cookieOf(r)
+	if ck == nil || ck.Value == "" {
+		tb.Fatalf("status %d: no session token in %v", r.Status, r.Header)
+	}
+	return ck.Value
+}
+
+// withToken sends one request carrying exactly the session cookie token (or
+// none when it is empty), from a client without a cookie jar: what an
+// attacker replaying or forging a token does.
+func withToken(tb testing.TB, method, url, token string) reply {
+	tb.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if token != "" {
+		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: token})
+	}
+	c := &testClient{tb: tb, hc: &http.Client{Timeout: 20 * time.Second}}
+	return c.do(req)
+}
+
+// randomToken is a token of the shape scs issues that no session has.
+func randomToken(tb testing.TB) string {
+	tb.Helper()
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		tb.Fatal(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
 }

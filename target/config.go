@@ -58,6 +58,14 @@ const (
 	DefaultShutdownTimeout = 10 * time.Second
 	// DefaultInstance names the instance when nothing else does.
 	DefaultInstance = "target"
+	// DefaultCircuitFailures is how many consecutive failed calls to a Redis
+	// store open its circuit: enough that one dropped connection does not,
+	// few enough that a dead Redis is noticed within one burst of requests.
+	DefaultCircuitFailures = 5
+	// DefaultCircuitCoolDown is how long an open circuit refuses calls
+	// before it lets a probe through: the longest a worker waits to notice
+	// that Redis is back.
+	DefaultCircuitCoolDown = time.Second
 )
 
 // Config is everything a Server needs. Start from DefaultConfig: a zero
@@ -93,6 +101,12 @@ type Config struct {
 	RedisTimeout time.Duration
 	// ShutdownTimeout bounds the graceful shutdown in Serve.
 	ShutdownTimeout time.Duration
+	// CircuitFailures consecutive failed calls to a Redis store open its
+	// circuit: the store's requests then answer 503 at once, without a
+	// round trip, for CircuitCoolDown, after which one probe call decides
+	// whether it closes again.
+	CircuitFailures int
+	CircuitCoolDown time.Duration
 
 	// MapCost repeats the map's classification work; a knob for CPU cost.
 	MapCost int
@@ -121,6 +135,8 @@ func DefaultConfig() Config {
 		RequestTimeout:  DefaultRequestTimeout,
 		RedisTimeout:    DefaultRedisTimeout,
 		ShutdownTimeout: DefaultShutdownTimeout,
+		CircuitFailures: DefaultCircuitFailures,
+		CircuitCoolDown: DefaultCircuitCoolDown,
 		MapCost:         DefaultMapCost,
 		MaxSessionBytes: DefaultMaxSessionBytes,
 		IdleTimeout:     DefaultIdleTimeout,
@@ -155,6 +171,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = d.ShutdownTimeout
+	}
+	if c.CircuitFailures == 0 {
+		c.CircuitFailures = d.CircuitFailures
+	}
+	if c.CircuitCoolDown == 0 {
+		c.CircuitCoolDown = d.CircuitCoolDown
 	}
 	if c.MapCost == 0 {
 		c.MapCost = d.MapCost
@@ -226,6 +248,9 @@ func (c Config) Validate() error {
 	if c.MapCost < 0 || c.MapCost > 10000 {
 		add("map cost must be 1..10000, not %d", c.MapCost)
 	}
+	if c.CircuitFailures < 0 || c.CircuitFailures > 1000 {
+		add("circuit failures must be 1..1000, not %d", c.CircuitFailures)
+	}
 	if c.MaxSessionBytes < 0 {
 		add("max session bytes must be positive, not %d", c.MaxSessionBytes)
 	}
@@ -237,6 +262,7 @@ func (c Config) Validate() error {
 		{"request timeout", c.RequestTimeout},
 		{"redis timeout", c.RedisTimeout},
 		{"shutdown timeout", c.ShutdownTimeout},
+		{"circuit cool-down", c.CircuitCoolDown},
 		{"idle timeout", c.IdleTimeout},
 		{"lifetime", c.Lifetime},
 	} {

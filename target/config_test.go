@@ -28,6 +28,10 @@ func TestConfigValidate(t *testing.T) {
 			c.Threads, c.Queue, c.MapCost = -1, -1, -1
 			c.RequestTimeout = -time.Second
 		}, []string{"threads", "queue", "map cost", "request timeout"}},
+		{"bad circuit", func(c *Config) {
+			c.RedisAddr = "x:1"
+			c.CircuitFailures, c.CircuitCoolDown = -1, -time.Second
+		}, []string{"circuit failures", "circuit cool-down"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

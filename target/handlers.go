@@ -32,12 +32,32 @@ type datasetReply struct {
 	User     string `json:"user,omitempty"`
 }
 
+// logoutReply is the body of POST /logout.
+type logoutReply struct {
+	User      string `json:"user"`
+	LoggedOut bool   `json:"logged_out"`
+}
+
 // login starts or renews the session for the form's user.
 func (s *Server) login(c echo.Context) error {
 	// A login form is tiny; without a cap, form parsing would buffer up to
 	// 32 MiB of whatever a client sends.
 	req := c.Request()
 	req.Body = http.MaxBytesReader(c.Response(), req.Body, maxLoginBody)
+	// Parse here rather than let FormValue swallow the error: a body too
+	// large or too slow to arrive is not a missing user name.
+	// (ParseMultipartForm alone would hide ParseForm's error behind
+	// ErrNotMultipart for a url-encoded form.)
+	err := req.ParseForm()
+	if err == nil {
+		err = req.ParseMultipartForm(maxLoginBody)
+	}
+	if err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		if f := bodyFailure(err); f != nil {
+			return f.write(c)
+		}
+		return writeError(c, http.StatusBadRequest, "login: unreadable form")
+	}
 	user := strings.TrimSpace(c.FormValue("user"))
 	if user == "" || len(user) > maxUserName || !utf8.ValidString(user) {
 		return writeError(c, http.StatusBadRequest, "login: form field user must be 1..128 bytes of UTF-8")
@@ -48,6 +68,27 @@ func (s *Server) login(c echo.Context) error {
 		return writeError(c, http.StatusServiceUnavailable, errSessionUnavailable)
 	}
 	return c.JSON(http.StatusOK, loginReply{User: user, Renewed: renewed})
+}
+
+// logout ends the session and drops its data set, which nothing points at
+// any more. The old token then opens nothing: a request bringing it gets a
+// fresh, empty session.
+func (s *Server) logout(c echo.Context) error {
+	ctx := c.Request().Context()
+	user := s.sessions.user(ctx)
+	ref, hasData := s.sessions.dataset(ctx)
+	ended, err := s.sessions.logout(ctx)
+	if err != nil {
+		s.cfg.Logf("logout: %v", err)
+		return writeError(c, http.StatusServiceUnavailable, errSessionUnavailable)
+	}
+	if ended && hasData {
+		// Best effort, as at a re-upload: the TTL collects what this misses.
+		if err := s.datasets.Delete(ctx, ref.ID); err != nil {
+			s.cfg.Logf("drop data set at logout: %v", err)
+		}
+	}
+	return c.JSON(http.StatusOK, logoutReply{User: user, LoggedOut: ended})
 }
 
 // dataset describes the session's data set.
@@ -70,9 +111,20 @@ func (s *Server) healthz(c echo.Context) error {
 	return c.String(http.StatusOK, "ok")
 }
 
-// readyz says whether the stores this worker depends on answer.
+// readyz says whether the stores this worker depends on answer. An open
+// circuit is not ready without asking Redis: the worker would answer 503
+// anyway, and a balancer should send the traffic elsewhere until the
+// cool-down has passed and Redis answers again.
 func (s *Server) readyz(c echo.Context) error {
 	ctx := c.Request().Context()
+	for _, g := range []struct {
+		circuit *breaker
+		msg     string
+	}{{s.sessionCircuit, errSessionUnavailable}, {s.datasetCircuit, errDatasetUnavailable}} {
+		if g.circuit.State() == circuitOpen {
+			return writeError(c, http.StatusServiceUnavailable, g.msg+": circuit open")
+		}
+	}
 	if s.rdb != nil {
 		if err := ping(ctx, s.rdb, s.cfg.RedisTimeout); err != nil {
 			return writeError(c, http.StatusServiceUnavailable, err.Error())

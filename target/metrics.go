@@ -34,6 +34,9 @@ type metrics struct {
 	datasetOps     *prometheus.CounterVec
 	serialization  prometheus.Counter
 	overload       prometheus.Counter
+	// circuitRejections counts store calls an open circuit refused, by
+	// store; the state gauges are added by watchCircuit.
+	circuitRejections *prometheus.CounterVec
 }
 
 func newMetrics(restarts int) (*metrics, error) {
@@ -80,12 +83,17 @@ func newMetrics(restarts int) (*metrics, error) {
 			Name: "target_overload_rejections_total",
 			Help: "Requests answered 503 overloaded by the concurrency limiter.",
 		}),
+		circuitRejections: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "target_circuit_rejections_total",
+			Help: "Store calls refused by an open circuit breaker, by store.",
+		}, []string{"store"}),
 	}
 	for _, c := range []prometheus.Collector{
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector(),
 		m.inFlight, m.queueDepth, m.busyThreads, m.requests, m.duration,
 		m.workerRestarts, m.sessionOps, m.datasetOps, m.serialization, m.overload,
+		m.circuitRejections,
 	} {
 		if err := m.registry.Register(c); err != nil {
 			return nil, fmt.Errorf("register metrics: %w", err)
@@ -95,6 +103,23 @@ func newMetrics(restarts int) (*metrics, error) {
 	// worker how many times its slot was restarted before.
 	m.workerRestarts.Add(float64(restarts))
 	return m, nil
+}
+
+// watchCircuit exports b's state as target_circuit_state{store} (0 closed,
+// 1 half-open, 2 open), read at scrape time so that an open circuit whose
+// cool-down has passed shows as half-open even before the next call. The
+// rejection series of store starts at zero, so it is there to be read.
+func (m *metrics) watchCircuit(store string, b *breaker) error {
+	g := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name:        "target_circuit_state",
+		Help:        "Circuit breaker state of a store: 0 closed, 1 half-open, 2 open.",
+		ConstLabels: prometheus.Labels{"store": store},
+	}, func() float64 { return float64(b.State()) })
+	if err := m.registry.Register(g); err != nil {
+		return fmt.Errorf("register circuit metrics: %w", err)
+	}
+	m.circuitRejections.WithLabelValues(store)
+	return nil
 }
 
 // handler serves the registry in the Prometheus text format.

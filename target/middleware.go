@@ -60,11 +60,15 @@ func (s *Server) recoverPanic(next echo.HandlerFunc, c echo.Context) (err error)
 }
 
 // deadline bounds the whole request, queueing included, by the request
-// timeout; handlers and Redis calls below inherit it.
+// timeout; handlers and Redis calls below inherit it, and so does the
+// reading of the body.
 func (s *Server) deadline(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx, cancel := context.WithTimeout(c.Request().Context(), s.cfg.RequestTimeout)
 		defer cancel()
+		if d, ok := ctx.Deadline(); ok {
+			limitBodyRead(c, d)
+		}
 		c.SetRequest(c.Request().WithContext(ctx))
 		return next(c)
 	}

@@ -25,6 +25,7 @@ func (s *Server) routes() *echo.Echo {
 
 	data := e.Group("", s.deadline, s.limit, s.sessions.middleware)
 	data.POST("/login", s.login)
+	data.POST("/logout", s.logout)
 	data.POST("/upload", s.upload)
 	data.GET("/dataset", s.dataset)
 	data.GET("/map", s.mapView)

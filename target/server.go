@@ -26,7 +26,17 @@ type Server struct {
 	sessions *sessions
 	datasets datasetStore
 	lim      *limiter
+	// sessionCircuit and datasetCircuit guard the Redis stores; nil for a
+	// store that does not live in Redis.
+	sessionCircuit *breaker
+	datasetCircuit *breaker
 }
+
+// Store names, the store label of the circuit metrics.
+const (
+	storeSession = "session"
+	storeDataset = "dataset"
+)
 
 // NewServer checks cfg and builds a Server. It does not need Redis to be up:
 // a worker that starts during a Redis outage serves 503s and reports not
@@ -53,10 +63,24 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 			cfg.Logf("redis not answering at start-up (serving anyway): %v", err)
 		}
 	}
-	s.sessions = newSessions(cfg, s.rdb, m)
+	s.sessionCircuit = s.newCircuit(storeSession, cfg.SessionStore == SessionStoreRedis)
+	s.datasetCircuit = s.newCircuit(storeDataset, cfg.DatasetStore == DatasetStoreRedis)
+	for _, c := range []struct {
+		store string
+		b     *breaker
+	}{{storeSession, s.sessionCircuit}, {storeDataset, s.datasetCircuit}} {
+		if err := m.watchCircuit(c.store, c.b); err != nil {
+			_ = s.Close()
+			return nil, err
+		}
+	}
+	s.sessions = newSessions(cfg, s.rdb, m, s.sessionCircuit)
 	switch cfg.DatasetStore {
 	case DatasetStoreRedis:
-		s.datasets = &redisDatasets{rdb: s.rdb, ttl: cfg.Lifetime, timeout: cfg.RedisTimeout, m: m}
+		s.datasets = &circuitDatasets{
+			inner:   &redisDatasets{rdb: s.rdb, ttl: cfg.Lifetime, timeout: cfg.RedisTimeout, m: m},
+			circuit: s.datasetCircuit,
+		}
 	case DatasetStoreSession:
 		s.datasets = &sessionDatasets{sessions: s.sessions, max: cfg.MaxSessionBytes, m: m}
 	case DatasetStoreFile:
@@ -71,6 +95,18 @@ func NewServer(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// newCircuit returns the breaker of store, or nil when guarded is false: a
+// store in process memory or on local disk has no outage to ride out.
+func (s *Server) newCircuit(store string, guarded bool) *breaker {
+	if !guarded {
+		return nil
+	}
+	logf := s.cfg.Logf
+	return newBreaker(s.cfg.CircuitFailures, s.cfg.CircuitCoolDown, nil,
+		s.m.circuitRejections.WithLabelValues(store),
+		func(from, to circuitState) { logf("circuit %s: %s -> %s", store, from, to) })
+}
+
 // Handler returns the Server's HTTP handler (the Echo instance).
 func (s *Server) Handler() http.Handler { return s.echo }
 
@@ -78,17 +114,7 @@ func (s *Server) Handler() http.Handler { return s.echo }
 // it stops accepting, lets requests in flight finish for at most the
 // shutdown timeout, and closes ln. It returns nil after a clean shutdown.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           s.echo,
-		ReadHeaderTimeout: 10 * time.Second,
-		// Uploads are read inside the request deadline; the connection's
-		// own limits only stop clients that never finish sending.
-		ReadTimeout:  2*s.cfg.RequestTimeout + 10*time.Second,
-		WriteTimeout: 2*s.cfg.RequestTimeout + 10*time.Second,
-		IdleTimeout:  90 * time.Second,
-		ErrorLog:     log.New(logfWriter(s.cfg.Logf), "", 0),
-		BaseContext:  func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
+	srv := s.httpServer(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -106,6 +132,29 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		err = errors.Join(err, fmt.Errorf("serve: %w", serr))
 	}
 	return err
+}
+
+// MaxHeaderBytes bounds a request's header block (request line, headers and
+// cookies): a browser's stay far below, and a larger one is answered 431 by
+// net/http before any handler runs.
+const MaxHeaderBytes = 64 << 10
+
+// httpServer is the connection side of Serve. Headers must arrive within the
+// request timeout, so a client dribbling a header a second cannot hold a
+// connection open; bodies are cut off at each request's deadline by the
+// deadline middleware, and the connection-wide ReadTimeout is only a
+// backstop for the routes that do not have one.
+func (s *Server) httpServer(ctx context.Context) *http.Server {
+	return &http.Server{
+		Handler:           s.echo,
+		ReadHeaderTimeout: s.cfg.RequestTimeout,
+		MaxHeaderBytes:    MaxHeaderBytes,
+		ReadTimeout:       2*s.cfg.RequestTimeout + 10*time.Second,
+		WriteTimeout:      2*s.cfg.RequestTimeout + 10*time.Second,
+		IdleTimeout:       90 * time.Second,
+		ErrorLog:          log.New(logfWriter(s.cfg.Logf), "", 0),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
 }
 
 // Close releases the Redis client. Call it after Serve has returned.

@@ -3,6 +3,7 @@ package target
 import (
 	"bytes"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -121,23 +122,6 @@ func assertWellFormedXML(t testing.TB, b []byte) {
 	}
 }
 
-// TestSecureCookieBehindTLS checks that a balancer's X-Forwarded-Proto makes
-// the cookie Secure.
-func TestSecureCookieBehindTLS(t *testing.T) {
-	_, ts := mustServer(t, memoryConfig(t))
-	c := newTestClient(t, ts.URL, true)
-	req, err := http.NewRequest(http.MethodPost, ts.URL+"/login", strings.NewReader("user=u1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Forwarded-Proto", "https")
-	r := c.do(req)
-	if got, want := strings.Contains(r.Header.Get("Set-Cookie"), "Secure"), true; got != want {
-		t.Errorf("Set-Cookie %q: Secure %v, want %v", r.Header.Get("Set-Cookie"), got, want)
-	}
-}
-
 func TestUploadRejections(t *testing.T) {
 	big := mustCSV(t, 400, 2)
 	cases := []struct {
@@ -235,9 +219,11 @@ func TestForgedCookieGetsFreshSession(t *testing.T) {
 	_, ts := mustServer(t, redisConfig(t, r))
 	owner := newTestClient(t, ts.URL, true)
 	owner.login("owner")
-	if got, want := owner.upload(mustCSV(t, 20, 3)).Status, http.StatusCreated; got != want {
+	upload := owner.upload(mustCSV(t, 20, 3))
+	if got, want := upload.Status, http.StatusCreated; got != want {
 		t.Fatalf("upload: status %d, want %d", got, want)
 	}
+	up := upload.JSON(t)
 	u, _ := url.Parse(ts.URL)
 	var real string
 	for _, ck := range owner.hc.Jar.Cookies(u) {
@@ -252,7 +238,14 @@ func TestForgedCookieGetsFreshSession(t *testing.T) {
 	flipped[5] ^= 1
 	cases := []struct{ name, value string }{
 		{"one bit off the owner's token", string(flipped)},
-		{"random token of the right shape", strings.Repeat("A", len(real))},
+		{"random token of the right shape", randomToken(t)},
+		{"all A of the right length", strings.Repeat("A", len(real))},
+		{"the owner's token, truncated", real[:len(real)-1]},
+		{"the owner's token and one more byte", real + "A"},
+		{"the owner's token, upper-cased", strings.ToUpper(real)},
+		{"the owner's token, padded base64", real + "="},
+		{"the owner's Redis key", sessionKeyPrefix + real},
+		{"the owner's data-set id", fmt.Sprint(up["id"])},
 		{"garbage", "<script>alert(1)</script>"},
 		{"very long", strings.Repeat("x", 4000)},
 		{"empty", ""},

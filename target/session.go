@@ -38,9 +38,11 @@ type sessions struct {
 	manager *scs.SessionManager
 	m       *metrics
 	logf    func(string, ...any)
+	// circuit guards the session store; nil for sessions in memory.
+	circuit *breaker
 }
 
-func newSessions(cfg Config, rdb *redis.Client, m *metrics) *sessions {
+func newSessions(cfg Config, rdb *redis.Client, m *metrics, circuit *breaker) *sessions {
 	// scs.New also starts a default memstore whose cleanup goroutine lives
 	// as long as the process. memstore.StopCleanup cannot be called safely
 	// (the goroutine sets the channel it reads without synchronisation), so
@@ -53,7 +55,7 @@ func newSessions(cfg Config, rdb *redis.Client, m *metrics) *sessions {
 	} else {
 		inner = memstore.NewWithCleanupInterval(time.Minute)
 	}
-	sm.Store = &observedStore{inner: inner, timeout: cfg.RedisTimeout, m: m}
+	sm.Store = &observedStore{inner: inner, timeout: cfg.RedisTimeout, m: m, circuit: circuit}
 	sm.Codec = markingCodec{}
 	sm.IdleTimeout = cfg.IdleTimeout
 	sm.Lifetime = cfg.Lifetime
@@ -62,7 +64,7 @@ func newSessions(cfg Config, rdb *redis.Client, m *metrics) *sessions {
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 	sm.Cookie.Path = "/"
 	sm.Cookie.Persist = true
-	return &sessions{manager: sm, m: m, logf: cfg.Logf}
+	return &sessions{manager: sm, m: m, logf: cfg.Logf, circuit: circuit}
 }
 
 // validToken says whether a cookie value could be a token scs issued (32
@@ -77,11 +79,17 @@ func validToken(s string) bool {
 
 // middleware loads the request's session (a fresh one when the cookie is
 // absent, forged, unknown or expired) and arranges for it to be committed.
+// While the store's circuit is open it answers 503 before anything else:
+// a request without a cookie would otherwise run its handler (parse an
+// upload, say) only to fail at the commit.
 func (s *sessions) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
 		resp := c.Response()
 		resp.Header().Add("Vary", "Cookie")
+		if s.circuit.refuse() {
+			return writeError(c, http.StatusServiceUnavailable, errSessionUnavailable)
+		}
 		var token string
 		if ck, err := req.Cookie(sessionCookie); err == nil && validToken(ck.Value) {
 			token = ck.Value
@@ -101,7 +109,7 @@ func (s *sessions) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		req = req.WithContext(ctx)
 		c.SetRequest(req)
 
-		secure := req.TLS != nil || strings.EqualFold(req.Header.Get("X-Forwarded-Proto"), "https")
+		secure := req.TLS != nil || forwardedHTTPS(req.Header.Get("X-Forwarded-Proto"))
 		cw := &commitWriter{ResponseWriter: resp.Writer}
 		resp.Writer = cw
 		resp.Before(func() {
@@ -128,6 +136,15 @@ func (s *sessions) commit(ctx context.Context, h http.Header, secure bool) error
 		writeSessionCookie(h, "", time.Time{}, secure)
 	}
 	return nil
+}
+
+// forwardedHTTPS says whether an X-Forwarded-Proto value names https as the
+// scheme the browser used: the first of a comma-separated list, which the
+// balancer nearest the client wrote. A client can set it too, but that can
+// only make its own cookie stricter.
+func forwardedHTTPS(v string) bool {
+	first, _, _ := strings.Cut(v, ",")
+	return strings.EqualFold(strings.TrimSpace(first), "https")
 }
 
 // writeSessionCookie sets the cookie as scs's WriteSessionCookie does, but
@@ -168,6 +185,20 @@ func (s *sessions) login(ctx context.Context, user string) (renewed bool, err er
 	}
 	s.manager.Put(ctx, keyUser, user)
 	return renewed, nil
+}
+
+// logout destroys the session: its entry leaves the store, so its token can
+// never be replayed, and the commit expires the cookie. It reports whether
+// there was a stored session to end; a request that brought none has
+// nothing to destroy and costs no store call.
+func (s *sessions) logout(ctx context.Context) (ended bool, err error) {
+	if s.manager.Token(ctx) == "" {
+		return false, nil
+	}
+	if err := s.manager.Destroy(ctx); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // user is the logged-in user's name, empty before login.

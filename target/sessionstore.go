@@ -14,12 +14,16 @@ import (
 var errSessionCorrupt = errors.New("session corrupt")
 
 // observedStore wraps the session store scs uses: it bounds every call by the
-// Redis timeout (scs passes the request's context, which may be much longer)
-// and counts the calls by outcome.
+// Redis timeout (scs passes the request's context, which may be much longer),
+// puts the circuit breaker in front of it, and counts the calls by outcome.
+// A call the circuit refused never reached the store, so it is counted only
+// as a rejection.
 type observedStore struct {
 	inner   scs.Store
 	timeout time.Duration
 	m       *metrics
+	// circuit is nil for a store in process memory.
+	circuit *breaker
 }
 
 var _ scs.CtxStore = (*observedStore)(nil)
@@ -37,19 +41,22 @@ func (s *observedStore) count(op string, err error, found bool) {
 
 // FindCtx returns the session for token; a missing or expired one is not an error.
 func (s *observedStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
-	defer cancel()
 	var (
 		b     []byte
 		found bool
-		err   error
 	)
-	if c, ok := s.inner.(scs.CtxStore); ok {
-		b, found, err = c.FindCtx(ctx, token)
-	} else {
-		b, found, err = s.inner.Find(token)
-	}
-	s.count("load", err, found)
+	err := s.circuit.call(ctx, func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, s.timeout)
+		defer cancel()
+		var err error
+		if c, ok := s.inner.(scs.CtxStore); ok {
+			b, found, err = c.FindCtx(ctx, token)
+		} else {
+			b, found, err = s.inner.Find(token)
+		}
+		s.count("load", err, found)
+		return err
+	})
 	if err != nil {
 		return nil, false, fmt.Errorf("session load: %w", err)
 	}
@@ -58,32 +65,39 @@ func (s *observedStore) FindCtx(ctx context.Context, token string) ([]byte, bool
 
 // CommitCtx stores the session for token until expiry.
 func (s *observedStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
-	defer cancel()
-	var err error
-	if c, ok := s.inner.(scs.CtxStore); ok {
-		err = c.CommitCtx(ctx, token, b, expiry)
-	} else {
-		err = s.inner.Commit(token, b, expiry)
-	}
-	s.count("commit", err, true)
+	err := s.circuit.call(ctx, func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, s.timeout)
+		defer cancel()
+		var err error
+		if c, ok := s.inner.(scs.CtxStore); ok {
+			err = c.CommitCtx(ctx, token, b, expiry)
+		} else {
+			err = s.inner.Commit(token, b, expiry)
+		}
+		s.count("commit", err, true)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("session commit: %w", err)
 	}
 	return nil
 }
 
-// DeleteCtx removes the session for token (at login, when the token is renewed).
+// DeleteCtx removes the session for token (at login, when the token is
+// renewed, and at logout).
 func (s *observedStore) DeleteCtx(ctx context.Context, token string) error {
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
-	defer cancel()
-	var err error
-	if c, ok := s.inner.(scs.CtxStore); ok {
-		err = c.DeleteCtx(ctx, token)
-	} else {
-		err = s.inner.Delete(token)
-	}
-	s.count("delete", err, true)
+	err := s.circuit.call(ctx, func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, s.timeout)
+		defer cancel()
+		var err error
+		if c, ok := s.inner.(scs.CtxStore); ok {
+			err = c.DeleteCtx(ctx, token)
+		} else {
+			err = s.inner.Delete(token)
+		}
+		s.count("delete", err, true)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("session delete: %w", err)
 	}

@@ -109,6 +109,9 @@ func TestProcessStack(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("prefork workers need Linux (SO_REUSEPORT, parent-death signal)")
 	}
+	// Mostly a go build and child processes: it overlaps well with the
+	// tests that wait on the clock.
+	t.Parallel()
 	r := mustStartRedis(t)
 	bin := mustBuildTarget(t)
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"os"
 
 	"github.com/labstack/echo/v4"
 
@@ -17,12 +18,21 @@ import (
 // its size: boundaries, part headers, a few small fields.
 const multipartSlack = 64 << 10
 
+// maxFormParts bounds the parts read before the file. A browser sends a
+// handful; a form of ten thousand tiny parts is an attack on the parser,
+// and each part costs a header map, so it is cut short here.
+const maxFormParts = 100
+
 // upload parses the form's CSV file, keeps it in the data-set store and
 // points the session at it. The body is streamed into the parser, never
 // buffered whole, and capped before parsing starts.
 func (s *Server) upload(c echo.Context) error {
 	req := c.Request()
 	ctx := req.Context()
+	// Nowhere to keep the data set: say so before reading megabytes.
+	if s.datasetCircuit.refuse() {
+		return writeError(c, http.StatusServiceUnavailable, errDatasetUnavailable)
+	}
 	req.Body = http.MaxBytesReader(c.Response(), req.Body, s.cfg.Limits.MaxBytes+multipartSlack)
 	mr, err := req.MultipartReader()
 	if err != nil {
@@ -74,9 +84,16 @@ func (s *Server) upload(c echo.Context) error {
 // errNoFile is a form without a file field.
 var errNoFile = errors.New("upload: the form has no file field")
 
-// filePart skips to the part named file.
+// errTooManyParts is a form with more than maxFormParts parts before its file.
+var errTooManyParts = fmt.Errorf("upload: more than %d form parts before the file", maxFormParts)
+
+// filePart skips to the part named file, reading at most maxFormParts parts.
+// The parts skipped are discarded as they stream by, never kept.
 func filePart(mr *multipart.Reader) (*multipart.Part, error) {
-	for {
+	for n := 0; ; n++ {
+		if n == maxFormParts {
+			return nil, errTooManyParts
+		}
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
 			return nil, errNoFile
@@ -99,7 +116,8 @@ type syntaxErrorBody struct {
 }
 
 // uploadFailure says who is at fault: too large is 413, a malformed CSV is
-// 400 with where it went wrong, a client that gave up is not our problem.
+// 400 with where it went wrong, a body too slow to arrive 408, a client that
+// gave up is not our problem.
 func (s *Server) uploadFailure(c echo.Context, err error) error {
 	var (
 		limit  *dataset.LimitError
@@ -112,8 +130,12 @@ func (s *Server) uploadFailure(c echo.Context, err error) error {
 			fmt.Sprintf("upload larger than %d bytes", s.cfg.Limits.MaxBytes))
 	case errors.As(err, &limit):
 		return writeError(c, http.StatusRequestEntityTooLarge, limit.Error())
+	case errors.Is(err, errTooManyParts):
+		return writeError(c, http.StatusRequestEntityTooLarge, err.Error())
 	case errors.As(err, &syntax):
 		return c.JSON(http.StatusBadRequest, syntaxErrorBody{Error: syntax.Error(), Row: syntax.Row, Column: syntax.Column})
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return writeError(c, http.StatusRequestTimeout, errBodyTooSlow)
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return writeError(c, http.StatusServiceUnavailable, errTimedOut)
 	default:

@@ -23,6 +23,8 @@ func TestRunExitCodes(t *testing.T) {
 		{"redis store without address", []string{"serve", "--workers", "0"}, exitUsage, "session store redis needs a Redis address (--redis-addr)"},
 		{"every serve problem at once", []string{"serve", "--workers", "-1", "--session-store", "disk", "--threads", "0", "--listen", "nowhere"},
 			exitUsage, "--workers must be 0..64"},
+		{"circuit off is not an option", []string{"serve", "--workers", "0", "--redis-addr", "x:1", "--circuit-failures", "0"},
+			exitUsage, "--circuit-failures must be positive"},
 		{"bad backend", []string{"lb", "--backends", "ftp://x"}, exitUsage, "scheme must be http or https"},
 		{"stray argument", []string{"lb", "extra"}, exitUsage, "unexpected arguments"},
 	}
@@ -57,6 +59,7 @@ func TestFlagsComeFromEnvironmentButFlagsWin(t *testing.T) {
 	t.Setenv("TARGET_THREADS", "3")
 	t.Setenv("TARGET_QUEUE_TIMEOUT", "250ms")
 	t.Setenv("TARGET_INSTANCE", "from-env")
+	t.Setenv("TARGET_CIRCUIT_COOLDOWN", "3s")
 	var stderr bytes.Buffer
 	cfg, sf, err := parseServe([]string{"--threads", "5", "--workers", "0"}, &stderr)
 	if err != nil {
@@ -72,6 +75,8 @@ func TestFlagsComeFromEnvironmentButFlagsWin(t *testing.T) {
 		{"instance from env", cfg.Instance, "from-env"},
 		{"workers from the flag", sf.workers, 0},
 		{"queue default", cfg.Queue, target.DefaultQueue},
+		{"circuit cool-down from env", cfg.CircuitCoolDown, 3 * time.Second},
+		{"circuit failures default", cfg.CircuitFailures, target.DefaultCircuitFailures},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -96,6 +96,8 @@ func parseServe(args []string, stderr io.Writer) (target.Config, serveFlags, err
 	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", cfg.RequestTimeout, "bound on each request, queueing included")
 	fs.DurationVar(&cfg.RedisTimeout, "redis-timeout", cfg.RedisTimeout, "bound on each Redis command")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "bound on the graceful shutdown")
+	fs.IntVar(&cfg.CircuitFailures, "circuit-failures", cfg.CircuitFailures, "consecutive failed Redis calls that open a store's circuit")
+	fs.DurationVar(&cfg.CircuitCoolDown, "circuit-cooldown", cfg.CircuitCoolDown, "how long an open circuit answers 503 before it probes Redis again")
 	fs.IntVar(&cfg.MapCost, "map-cost", cfg.MapCost, "times /map repeats its classification work")
 	fs.IntVar(&cfg.MaxSessionBytes, "max-session-bytes", cfg.MaxSessionBytes, "largest session the session data-set store accepts")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", cfg.IdleTimeout, "session idle timeout")
@@ -119,14 +121,15 @@ func parseServe(args []string, stderr io.Writer) (target.Config, serveFlags, err
 	}{
 		{"queue-timeout", cfg.QueueTimeout}, {"request-timeout", cfg.RequestTimeout},
 		{"redis-timeout", cfg.RedisTimeout}, {"shutdown-timeout", cfg.ShutdownTimeout},
+		{"circuit-cooldown", cfg.CircuitCoolDown},
 		{"idle-timeout", cfg.IdleTimeout}, {"lifetime", cfg.Lifetime},
 	} {
 		if d.v == 0 {
 			problems = append(problems, fmt.Errorf("--%s must be positive", d.name))
 		}
 	}
-	if cfg.Threads == 0 || cfg.MapCost == 0 || cfg.MaxSessionBytes == 0 {
-		problems = append(problems, errors.New("--threads, --map-cost and --max-session-bytes must be positive"))
+	if cfg.Threads == 0 || cfg.MapCost == 0 || cfg.MaxSessionBytes == 0 || cfg.CircuitFailures == 0 {
+		problems = append(problems, errors.New("--threads, --map-cost, --max-session-bytes and --circuit-failures must be positive"))
 	}
 	if err := errors.Join(problems...); err != nil {
 		return cfg, sf, usageError(stderr, "serve", err)
