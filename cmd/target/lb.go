@@ -23,6 +23,8 @@ func loadBalance(ctx context.Context, args []string, stderr io.Writer) error {
 	backends := fs.String("backends", "", "comma-separated backend URLs (more can be added with POST /lb/backends)")
 	interval := fs.Duration("health-interval", balancer.DefaultHealthInterval, "time between health checks of a backend")
 	timeout := fs.Duration("health-timeout", balancer.DefaultHealthTimeout, "bound on one health check")
+	threshold := fs.Int("unhealthy-threshold", balancer.DefaultUnhealthyThreshold, "consecutive failed checks that take a backend out")
+	failOpen := fs.Bool("fail-open", true, "when every backend fails its checks, send to all of them anyway (as cloud balancers do) instead of answering 503")
 	shutdown := fs.Duration("shutdown-timeout", 10*time.Second, "bound on the graceful shutdown")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
@@ -46,6 +48,9 @@ func loadBalance(ctx context.Context, args []string, stderr io.Writer) error {
 	if _, _, err := net.SplitHostPort(*listen); err != nil {
 		problems = append(problems, fmt.Errorf("--listen %q: %w", *listen, err))
 	}
+	if *threshold < 1 {
+		problems = append(problems, fmt.Errorf("--unhealthy-threshold must be 1 or more, not %d", *threshold))
+	}
 	if *interval <= 0 || *timeout <= 0 || *shutdown <= 0 {
 		problems = append(problems, errors.New("--health-interval, --health-timeout and --shutdown-timeout must be positive"))
 	}
@@ -57,6 +62,8 @@ func loadBalance(ctx context.Context, args []string, stderr io.Writer) error {
 	b, err := balancer.New(urls,
 		balancer.WithHealthInterval(*interval),
 		balancer.WithHealthTimeout(*timeout),
+		balancer.WithUnhealthyThreshold(*threshold),
+		balancer.WithFailOpen(*failOpen),
 		balancer.WithLogf(logf),
 	)
 	if err != nil {

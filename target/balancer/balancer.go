@@ -45,7 +45,11 @@ type Balancer struct {
 	// slice replaced whenever membership or health changes, so picking a
 	// backend is one atomic load and one atomic add.
 	ready atomic.Pointer[[]*backend]
-	next  atomic.Uint64
+	// open is every backend that is not draining: the rotation when all of
+	// them failed their checks and the balancer fails open.
+	open     atomic.Pointer[[]*backend]
+	failOpen bool
+	next     atomic.Uint64
 
 	mu  sync.Mutex
 	all []*backend // every backend, in the order added
@@ -61,6 +65,7 @@ func New(backends []*url.URL, opts ...Option) (*Balancer, error) {
 		healthPath:         DefaultHealthPath,
 		drainTimeout:       DefaultDrainTimeout,
 		unhealthyThreshold: DefaultUnhealthyThreshold,
+		failOpen:           true,
 		logf:               func(string, ...any) {},
 	}
 	for _, opt := range opts {
@@ -76,6 +81,7 @@ func New(backends []*url.URL, opts ...Option) (*Balancer, error) {
 	b.health = newHealthClient()
 	b.errorLog = log.New(logfWriter(b.logf), "", 0)
 	b.ready.Store(&[]*backend{})
+	b.open.Store(&[]*backend{})
 	for _, u := range backends {
 		if err := b.Add(u); err != nil {
 			return nil, fmt.Errorf("new balancer: %w", err)
@@ -235,12 +241,17 @@ func (b *Balancer) setHealthy(be *backend, healthy bool) bool {
 // flags it reads change only under b.mu.
 func (b *Balancer) rebuildLocked() {
 	ready := make([]*backend, 0, len(b.all))
+	open := make([]*backend, 0, len(b.all))
 	for _, be := range b.all {
 		if be.eligible() {
 			ready = append(ready, be)
 		}
+		if !be.draining.Load() {
+			open = append(open, be)
+		}
 	}
 	b.ready.Store(&ready)
+	b.open.Store(&open)
 }
 
 func (b *Balancer) findLocked(key string) *backend {

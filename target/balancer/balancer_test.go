@@ -271,7 +271,7 @@ func TestDeadBackendAnswers502ThenIsOut(t *testing.T) {
 func TestNoHealthyBackendAnswers503(t *testing.T) {
 	dead := mustBackend(t, "dead")
 	dead.srv.Close()
-	b := mustBalancer(t, []*testBackend{dead})
+	b := mustBalancer(t, []*testBackend{dead}, balancer.WithFailOpen(false))
 	get(b, "/dataset") // 502, and the backend is out
 
 	w := get(b, "/dataset")
@@ -284,6 +284,38 @@ func TestNoHealthyBackendAnswers503(t *testing.T) {
 	if got, want := w.Header().Get("Content-Type"), "application/json"; got != want {
 		t.Errorf("Content-Type %q, want %q", got, want)
 	}
+}
+
+// TestFailOpenWhenEveryCheckFails: backends whose checks all fail (a
+// starved machine, a broken /readyz) still get the traffic, as a cloud
+// balancer does, rather than every user getting 503.
+func TestFailOpenWhenEveryCheckFails(t *testing.T) {
+	a, b2 := mustBackend(t, "a"), mustBackend(t, "b")
+	a.notReady.Store(true)
+	b2.notReady.Store(true)
+	b := mustBalancer(t, []*testBackend{a, b2})
+	runHealth(t, b)
+	deadline := time.Now().Add(3 * time.Second)
+	for anyHealthy(b) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if anyHealthy(b) {
+		t.Fatal("backends with failing /readyz still healthy after 3 s")
+	}
+	for i := 0; i < 4; i++ {
+		if w := get(b, "/dataset"); w.Code != http.StatusOK {
+			t.Fatalf("request %d with every check failing: status %d, want 200 (fail open)", i, w.Code)
+		}
+	}
+}
+
+func anyHealthy(b *balancer.Balancer) bool {
+	for _, st := range b.Backends() {
+		if st.Healthy {
+			return true
+		}
+	}
+	return false
 }
 
 // TestConcurrentUse drives requests while backends come and go and health

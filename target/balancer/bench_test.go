@@ -17,7 +17,7 @@ func BenchmarkServeHTTP(b *testing.B) {
 		_, _ = w.Write([]byte(`{"id":"d1","rows":10,"columns":3}`))
 	}))
 	defer backend.Close()
-	lb, err := balancer.New([]*url.URL{mustParse(b, backend.URL)})
+	lb, err := balancer.New([]*url.URL{mustParse(b, backend.URL)}, balancer.WithFailOpen(false))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func BenchmarkServeHTTP(b *testing.B) {
 func BenchmarkNoHealthyBackend(b *testing.B) {
 	backend := httptest.NewServer(http.NotFoundHandler())
 	backend.Close()
-	lb, err := balancer.New([]*url.URL{mustParse(b, backend.URL)})
+	lb, err := balancer.New([]*url.URL{mustParse(b, backend.URL)}, balancer.WithFailOpen(false))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -5,15 +5,20 @@ import "time"
 // Defaults of the options.
 const (
 	// DefaultHealthInterval is the time between two rounds of active checks;
-	// with DefaultHealthTimeout a dead backend is out within half a second.
+	// with DefaultUnhealthyThreshold a dead backend (connection refused) is
+	// out within about half a second, and a request that meets it takes it
+	// out at once.
 	DefaultHealthInterval = 250 * time.Millisecond
-	// DefaultHealthTimeout bounds one health check.
-	DefaultHealthTimeout = 200 * time.Millisecond
+	// DefaultHealthTimeout bounds one health check. It is generous because a
+	// CPU-starved machine (a load test on two cores) answers slowly without
+	// being dead.
+	DefaultHealthTimeout = 500 * time.Millisecond
 	// DefaultHealthPath is the target's readiness endpoint.
 	DefaultHealthPath = "/readyz"
 	// DefaultUnhealthyThreshold is how many consecutive failed checks take a
-	// backend out: one, so a dead backend is out within a second.
-	DefaultUnhealthyThreshold = 1
+	// backend out: two, so one slow answer on a busy machine does not, while
+	// a dead backend is still out within a second.
+	DefaultUnhealthyThreshold = 2
 	// DefaultDrainTimeout bounds the drain of DELETE /lb/backends, like a
 	// cloud balancer's deregistration delay.
 	DefaultDrainTimeout = 30 * time.Second
@@ -55,4 +60,12 @@ func WithDrainTimeout(d time.Duration) Option {
 // failures; by default it writes nothing.
 func WithLogf(logf func(format string, args ...any)) Option {
 	return func(b *Balancer) { b.logf = logf }
+}
+
+// WithFailOpen says what happens when every backend has failed its checks:
+// true (the default, as cloud balancers do) sends requests to all of them
+// anyway, since "all down at once" is more often the checks starving than
+// the fleet dying; false answers 503 at once.
+func WithFailOpen(on bool) Option {
+	return func(b *Balancer) { b.failOpen = on }
 }

@@ -8,12 +8,14 @@ import (
 	"net/http/httputil"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // ServeHTTP answers the balancer's own /lb/ endpoints and proxies every
 // other request, unchanged, to the next healthy backend. It never retries:
 // a backend failure answers 502 and takes the backend out; with no healthy
-// backend it answers 503.
+// backend it fails open over all of them (see WithFailOpen), and answers 503
+// only when there is none to try.
 func (b *Balancer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, adminPrefix) && b.serveAdmin(w, r) {
 		return
@@ -37,12 +39,22 @@ func (b *Balancer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 var noHealthyBody = []byte(`{"error":"no healthy backend"}` + "\n")
 
 // pick returns the next eligible backend, already counted in flight, or nil.
-// Counting before checking the draining flag is what lets Remove wait
-// exactly: a request that sees the flag clear is visible to Remove's count.
+// With no eligible backend it fails open (when allowed) over every backend
+// that is not draining.
 func (b *Balancer) pick() *backend {
 	ready := *b.ready.Load()
+	if len(ready) == 0 && b.failOpen {
+		ready = *b.open.Load()
+	}
+	return pickFrom(ready, &b.next)
+}
+
+// pickFrom takes the next backend of ready round robin. Counting before
+// checking the draining flag is what lets Remove wait exactly: a request
+// that sees the flag clear is visible to Remove's count.
+func pickFrom(ready []*backend, next *atomic.Uint64) *backend {
 	for range len(ready) {
-		be := ready[(b.next.Add(1)-1)%uint64(len(ready))]
+		be := ready[(next.Add(1)-1)%uint64(len(ready))]
 		be.inFlight.Add(1)
 		if !be.draining.Load() {
 			return be
