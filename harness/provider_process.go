@@ -107,6 +107,15 @@ type instanceProcess struct {
 	proc *process
 }
 
+// exited reports whether the instance's process has ended; a nil instance
+// (a number reserved while it starts) has not.
+func (in *instanceProcess) exited() (bool, error) {
+	if in == nil || in.proc == nil {
+		return false, nil
+	}
+	return in.proc.exited()
+}
+
 func (s *processStack) URL() string { return s.lbURL }
 
 func (s *processStack) Info() StackInfo {
@@ -122,7 +131,9 @@ func (s *processStack) MetricsURLs() []string {
 	defer s.mu.Unlock()
 	var urls []string
 	for _, in := range s.instances {
-		if in != nil {
+		// A killed instance has nothing to say, and asking it would only log
+		// refused connections and skew the counters' increase.
+		if done, _ := in.exited(); in != nil && in.proc != nil && !done {
 			urls = append(urls, in.url+"/metrics")
 		}
 	}
@@ -263,8 +274,11 @@ func (s *processStack) Act(ctx context.Context, kind string, i int) (loadharness
 			}
 		}
 	case "add-instance":
+		// Reserve the number under the lock so two adds at once never
+		// start the same instance twice.
 		s.mu.Lock()
-		next := len(s.instances) + 1
+		s.instances = append(s.instances, nil)
+		next := len(s.instances)
 		s.mu.Unlock()
 		var in *instanceProcess
 		if in, err = s.startInstance(ctx, next); err == nil {
