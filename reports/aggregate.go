@@ -150,6 +150,7 @@ func (a *Aggregate) Steps(scenario string) []string {
 // the scenarios that have that step: gates and charts ask for it rarely, and
 // keeping it would cost every Add a fourth scope. The caller holds a.mu.
 func (a *Aggregate) lookup(s loadharness.Scope) *scopeStats {
+	a.flush()
 	switch {
 	case s.Scenario == "" && s.Step == "":
 		return a.run
@@ -173,4 +174,16 @@ func (a *Aggregate) lookup(s loadharness.Scope) *scopeStats {
 		return sc.total
 	}
 	return sc.steps[s.Step]
+}
+
+// flush moves every scope's staged latencies into their seconds, so that
+// what a reader sees is complete. The caller holds a.mu.
+func (a *Aggregate) flush() {
+	a.run.flushStage()
+	for _, sc := range a.scenarios {
+		sc.total.flushStage()
+		for _, st := range sc.steps {
+			st.flushStage()
+		}
+	}
 }

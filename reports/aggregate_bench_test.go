@@ -193,3 +193,26 @@ func BenchmarkAggregateMemory(b *testing.B) {
 	runtime.KeepAlive(a)
 	b.ReportMetric(float64(heap)/1e6, "heapMB")
 }
+
+// BenchmarkAggregateAddInOrder folds results in the order a run delivers
+// them, sent times rising through the run with a few milliseconds of
+// jitter (each pass over the sample is the next minute), where
+// BenchmarkAggregateAdd draws them from anywhere in one minute.
+func BenchmarkAggregateAddInOrder(b *testing.B) {
+	results := syntheticResults(1, 1<<16)
+	for i := range results {
+		sent := t0.Add(time.Duration(i)*time.Minute/time.Duration(len(results)) + time.Duration(i%7)*time.Millisecond)
+		results[i].Intended, results[i].Sent = sent.Add(results[i].Intended.Sub(results[i].Sent)), sent
+	}
+	a := reports.NewAggregate(t0)
+	var r loadharness.Result
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		r = results[i&(len(results)-1)]
+		pass := time.Duration(i/len(results)) * time.Minute
+		r.Sent, r.Intended = r.Sent.Add(pass), r.Intended.Add(pass)
+		a.Add(&r)
+		i++
+	}
+}

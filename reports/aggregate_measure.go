@@ -6,8 +6,9 @@ import (
 
 // Measure answers a gate's metric on scope from the results folded so far.
 // It cannot answer metrics scraped from the target (serialization_errors,
-// target:NAME), nor anything about a scope that saw no request: ok is then
-// false, and the gate reports the measurement as missing.
+// target:NAME), metrics measured around events (recovery_time and the
+// others Recovery answers), nor anything about a scope that saw no request:
+// ok is then false, and the gate reports the measurement as missing.
 //
 // Latencies are in milliseconds; error_rate is failed/requests,
 // availability (requests-failed)/requests, check_rate
@@ -18,7 +19,7 @@ func (a *Aggregate) Measure(m loadharness.Metric, scope loadharness.Scope) (floa
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	s := a.lookup(scope)
-	if s == nil || s.requests == 0 || m.FromTarget() {
+	if s == nil || s.requests == 0 || m.FromTarget() || m.FromEvents() {
 		return 0, false
 	}
 	return s.measure(m)

@@ -22,6 +22,7 @@ func (a *Aggregate) Merge(other *Aggregate) error {
 	defer a.mu.Unlock()
 	other.mu.Lock()
 	defer other.mu.Unlock()
+	other.flush()
 
 	offset := int(other.start.Sub(a.start).Truncate(time.Second) / time.Second)
 	remap := make([]int, len(other.instances.names))

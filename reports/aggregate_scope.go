@@ -47,6 +47,9 @@ type scopeStats struct {
 	seen                           bool
 	firstSent, lastEnd             int64 // Unix nanoseconds
 	seconds                        []second
+	// staged holds the newest second's latencies until they are flushed
+	// into seconds.
+	staged secondStage
 }
 
 func newScopeStats() *scopeStats {
@@ -94,7 +97,8 @@ func (s *scopeStats) add(r *loadharness.Result, o *observation) {
 	}
 	s.seen = true
 	if o.second >= 0 {
-		s.secondAt(o.second).add(o)
+		s.secondAt(o.second).count(o)
+		s.stage(o)
 	}
 }
 

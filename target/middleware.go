@@ -23,8 +23,12 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		h := c.Response().Header()
 		h.Set(headerInstance, s.cfg.Instance)
 		h.Set(headerWorker, s.worker)
-		s.m.inFlight.Inc()
-		defer s.m.inFlight.Dec()
+		// A scrape of /metrics must not count itself: every worker would
+		// report one request in flight forever.
+		if c.Request().URL.Path != "/metrics" {
+			s.m.inFlight.Inc()
+			defer s.m.inFlight.Dec()
+		}
 		start := time.Now()
 		if err := s.recoverPanic(next, c); err != nil {
 			// Answer now rather than after we return, so the status is known.

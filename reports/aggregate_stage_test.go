@@ -1,0 +1,83 @@
+package reports
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"loadharness"
+)
+
+// buckets lists a packed histogram's buckets.
+func buckets(h *hdrhistogram.PackedHistogram) [][2]int64 {
+	var out [][2]int64
+	if h != nil {
+		h.ForEachBucket(func(v, c int64) bool {
+			out = append(out, [2]int64{v, c})
+			return true
+		})
+	}
+	return out
+}
+
+// TestStagedSecondsEqualDirectRecording feeds results as a run does (sent
+// times rising, some arriving late for an earlier second) with reads in
+// between, and expects each second's histograms to hold exactly what
+// recording every result straight into them would.
+func TestStagedSecondsEqualDirectRecording(t *testing.T) {
+	start := time.Date(2025, 7, 29, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name      string
+		late      int // one result in late arrives for an earlier second
+		readEvery int // a reader looks every readEvery results (0: never)
+	}{
+		{"in order", 0, 0},
+		{"late results", 10, 0},
+		{"reads mid-second", 0, 777},
+		{"late results and reads", 7, 500},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(3, 9))
+			a := NewAggregate(start)
+			var wantCorrected, wantRaw []*hdrhistogram.PackedHistogram
+			const n = 20_000
+			for i := range n {
+				sent := start.Add(time.Duration(i) * 6 * time.Second / n)
+				if tt.late > 0 && i%tt.late == 0 {
+					sent = sent.Add(-time.Duration(rng.IntN(2000)) * time.Millisecond)
+				}
+				r := loadharness.Result{Scenario: "s", Step: "x", Sent: sent, Intended: sent.Add(-time.Duration(rng.IntN(3)) * time.Millisecond),
+					Latency: time.Duration(rng.IntN(300_000)) * time.Microsecond, Code: 200}
+				a.Add(&r)
+				sec := secondOf(sent.Sub(start))
+				for len(wantCorrected) <= sec {
+					wantCorrected, wantRaw = append(wantCorrected, newSecondHistogram()), append(wantRaw, newSecondHistogram())
+				}
+				_ = wantCorrected[sec].RecordValue(micros(r.CorrectedLatency()))
+				_ = wantRaw[sec].RecordValue(micros(r.Latency))
+				if tt.readEvery > 0 && i%tt.readEvery == 0 {
+					a.Seconds(loadharness.Scope{Scenario: "s"})
+				}
+			}
+			a.mu.Lock()
+			defer a.mu.Unlock()
+			for _, s := range []*scopeStats{a.lookup(loadharness.Scope{}), a.lookup(loadharness.Scope{Scenario: "s"}), a.lookup(loadharness.Scope{Scenario: "s", Step: "x"})} {
+				if got, want := len(s.seconds), len(wantCorrected); got != want {
+					t.Fatalf("%d seconds, want %d", got, want)
+				}
+				for i := range s.seconds {
+					if got, want := buckets(s.seconds[i].corrected), buckets(wantCorrected[i]); !slices.Equal(got, want) {
+						t.Errorf("second %d corrected: %d buckets, want %d", i, len(got), len(want))
+					}
+					if got, want := buckets(s.seconds[i].raw), buckets(wantRaw[i]); !slices.Equal(got, want) {
+						t.Errorf("second %d raw: %d buckets, want %d", i, len(got), len(want))
+					}
+				}
+			}
+		})
+	}
+}
