@@ -21,6 +21,8 @@ func FuzzParseGate(f *testing.F) {
 		"serialization_errors == 0", "target:redis_errors_total < 10",
 		"p955 < 2s", "p95 2s", "p95 < 2", "error_rate < 5", "p95 < 2 5s", "p95{scenario:x} < 2s",
 		"p(0) < 1s", "p95 < 1.2.3s", "", "{", "p(", "target:", "p95{step:", "max < 1.5m",
+		"recovery_time < 5s", "excess_errors <= 5", "reaction_time < 12s", "scale_events >= 2",
+		"flaps == 0", "scale_errors == 0", "raw_recovery_time < 1s", "flaps{step:x} == 0",
 	} {
 		f.Add(seed)
 	}

@@ -151,6 +151,9 @@ func lookupMetric(word string, col int) (Metric, error) {
 		if raw && m.Kind != KindLatency {
 			return Metric{}, failAt(col, "raw_ applies to latency metrics only, not %s", base)
 		}
+		if raw && m.FromEvents() {
+			return Metric{}, failAt(col, "raw_ applies to request latencies only, not %s", base)
+		}
 		if raw {
 			m.Name, m.Raw = word, true
 		}
@@ -216,6 +219,9 @@ func (p *gateParser) selector(m Metric) (string, error) {
 	p.pos++
 	if m.FromTarget() {
 		return "", p.fail(open, "%s is scraped from the target and has no steps", m.Name)
+	}
+	if m.FromEvents() {
+		return "", p.fail(open, "%s is measured around the scenario's events and has no steps", m.Name)
 	}
 	return name, nil
 }

@@ -83,6 +83,31 @@ const (
 	MetricSerializationErrors = "serialization_errors"
 )
 
+// Names of the metrics measured around a scenario's events (timed actions,
+// the autoscaler's actions, load steps) rather than over all its results;
+// reports.Recovery answers them and docs/events.md defines them.
+const (
+	// MetricRecoveryTime is the longest time, over the scenario's actions,
+	// from an action to the start of the first run of seconds whose p95 is
+	// back under the recovery threshold with no failed request.
+	MetricRecoveryTime = "recovery_time"
+	// MetricExcessErrors counts failed requests beyond those that were in
+	// flight while an instance was being killed: the errors a failover
+	// should not cause.
+	MetricExcessErrors = "excess_errors"
+	// MetricReactionTime is the longest time from a load step to the first
+	// response served by the instance a scale-out added after it.
+	MetricReactionTime = "reaction_time"
+	// MetricScaleEvents counts add-instance and remove-instance actions.
+	MetricScaleEvents = "scale_events"
+	// MetricFlaps counts scale actions that undo a reversal within
+	// a minute: up, down and up again (or down, up, down).
+	MetricFlaps = "flaps"
+	// MetricScaleErrors counts failed requests sent while an instance
+	// joined, in flight while one drained, or sent in the second after.
+	MetricScaleErrors = "scale_errors"
+)
+
 // rawPrefix marks a latency metric measured from Sent rather than Intended.
 const rawPrefix = "raw_"
 
@@ -123,6 +148,18 @@ func (m Metric) FromTarget() bool {
 	return m.Name == MetricSerializationErrors || strings.HasPrefix(m.Name, targetPrefix)
 }
 
+// FromEvents reports whether the metric is measured around the scenario's
+// events (recovery_time, excess_errors, reaction_time, scale_events, flaps,
+// scale_errors): it is judged per scenario, never per step, and the
+// measurer must have been told of the events.
+func (m Metric) FromEvents() bool {
+	switch m.Name {
+	case MetricRecoveryTime, MetricExcessErrors, MetricReactionTime, MetricScaleEvents, MetricFlaps, MetricScaleErrors:
+		return true
+	}
+	return false
+}
+
 // namedMetrics are the metrics known by name; latency quantiles and target
 // counters are recognised by their shape instead.
 var namedMetrics = map[string]Metric{
@@ -140,9 +177,16 @@ var namedMetrics = map[string]Metric{
 	MetricSessionsLost:        {Name: MetricSessionsLost, Kind: KindCount},
 	MetricChecksFailed:        {Name: MetricChecksFailed, Kind: KindCount},
 	MetricSerializationErrors: {Name: MetricSerializationErrors, Kind: KindCount},
+	MetricRecoveryTime:        {Name: MetricRecoveryTime, Kind: KindLatency},
+	MetricExcessErrors:        {Name: MetricExcessErrors, Kind: KindCount},
+	MetricReactionTime:        {Name: MetricReactionTime, Kind: KindLatency},
+	MetricScaleEvents:         {Name: MetricScaleEvents, Kind: KindCount},
+	MetricFlaps:               {Name: MetricFlaps, Kind: KindCount},
+	MetricScaleErrors:         {Name: MetricScaleErrors, Kind: KindCount},
 }
 
 // knownMetricsHint lists what a gate may measure, for error messages.
 const knownMetricsHint = "want p50..p99.99, p(99.9), raw_p99, min, max, mean, median, " +
 	"error_rate, availability, check_rate, throughput, requests, errors, " +
-	"sessions_checked, sessions_lost, checks_failed, serialization_errors or target:NAME"
+	"sessions_checked, sessions_lost, checks_failed, serialization_errors, " +
+	"recovery_time, excess_errors, reaction_time, scale_events, flaps, scale_errors or target:NAME"

@@ -14,10 +14,16 @@ const (
 	ActionAddInstance     = "add-instance"
 	ActionRemoveInstance  = "remove-instance"
 	ActionRestartRedis    = "restart-redis"
+	// ActionReplaceInstance deploys a new copy of an instance as a rolling
+	// deploy does: a new instance joins the balancer, then the old one is
+	// drained (no new requests, the ones in flight finish) and stopped
+	// gracefully. Unlike restart-instance, no request meets a stopping
+	// instance.
+	ActionReplaceInstance = "replace-instance"
 )
 
 // ActionKinds lists every kind of timed action.
-var ActionKinds = []string{ActionKillInstance, ActionRestartInstance, ActionAddInstance, ActionRemoveInstance, ActionRestartRedis}
+var ActionKinds = []string{ActionKillInstance, ActionRestartInstance, ActionReplaceInstance, ActionAddInstance, ActionRemoveInstance, ActionRestartRedis}
 
 // Action is something done to the stack at a time during a scenario, for
 // example killing an instance to prove that sessions survive failover.
@@ -27,15 +33,17 @@ type Action struct {
 	At time.Duration
 	// Do is one of ActionKinds.
 	Do string
-	// Instance is the 1-based instance acted on by kill-, restart- and
-	// remove-instance; 0 otherwise.
+	// Instance is the 1-based instance acted on by kill-, restart-,
+	// replace- and remove-instance; 0 otherwise. Instances are numbered in
+	// the order they were started: an added or replacing instance takes the
+	// next number.
 	Instance int
 }
 
 // actionNeedsInstance reports whether kind acts on one instance.
 func actionNeedsInstance(kind string) bool {
 	switch kind {
-	case ActionKillInstance, ActionRestartInstance, ActionRemoveInstance:
+	case ActionKillInstance, ActionRestartInstance, ActionReplaceInstance, ActionRemoveInstance:
 		return true
 	}
 	return false

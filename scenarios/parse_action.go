@@ -73,8 +73,8 @@ func (w *walker) checkActions(list []parsedAction, s *Suite, sc *Scenario) []Act
 	var out []Action
 	adds := 0
 	for _, pa := range list {
-		if pa.action.Do == ActionAddInstance {
-			adds++
+		if pa.action.Do == ActionAddInstance || pa.action.Do == ActionReplaceInstance {
+			adds++ // a replacement starts a new instance too
 		}
 	}
 	for _, pa := range list {

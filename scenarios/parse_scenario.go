@@ -90,6 +90,8 @@ func (w *walker) scenario(n *yaml.Node, s *Suite) *Scenario {
 		{"steps", func(v *yaml.Node) { nodes.steps = w.steps(v, "steps", 1, MaxSteps) }},
 		{"pick", func(v *yaml.Node) { nodes.pick = v; sc.Pick = w.pick(v) }},
 		{"actions", func(v *yaml.Node) { nodes.actions = w.actions(v) }},
+		{"autoscale", func(v *yaml.Node) { sc.Autoscale = w.autoscale(v, s.Stack) }},
+		{"recovery", func(v *yaml.Node) { sc.Recovery = w.recovery(v) }},
 		{"gates", func(v *yaml.Node) { ownGates = w.gates(v) }},
 	})
 	if seen == nil {

@@ -14,10 +14,13 @@ import (
 
 func TestBuiltInSuitesParse(t *testing.T) {
 	names := BuiltIn()
-	if got, want := strings.Join(names, ","), "before,default,smoke"; got != want {
+	if got, want := strings.Join(names, ","), "before,default,failover,rolling-restart,scale-out,smoke"; got != want {
 		t.Fatalf("BuiltIn() = %s, want %s", got, want)
 	}
-	for _, name := range names {
+	// The seed's plan and its comparisons: uploads, map views and a mix.
+	// The event suites (failover, scale-out, rolling-restart) are tested in
+	// TestEventSuites.
+	for _, name := range []string{"before", "default", "smoke"} {
 		t.Run(name, func(t *testing.T) {
 			s, err := Load(name)
 			if err != nil {
@@ -217,7 +220,7 @@ func TestParseProblems(t *testing.T) {
 			`t.yaml:9:14: at 10s is not within the scenario's duration 10s`,
 			`t.yaml:9:48: instance 3 does not exist: the stack has 2 instances`,
 			`t.yaml:10:47: restart-redis acts on no particular instance: remove instance`,
-			`t.yaml:11:22: do must be one of kill-instance, restart-instance, add-instance, remove-instance, restart-redis, not "kill-instanse" (did you mean "kill-instance"?)`,
+			`t.yaml:11:22: do must be one of kill-instance, restart-instance, replace-instance, add-instance, remove-instance, restart-redis, not "kill-instanse" (did you mean "kill-instance"?)`,
 			`t.yaml:12:9: an action needs at`,
 			`t.yaml:12:9: kill-instance needs instance (1..2)`,
 		}},
@@ -228,7 +231,7 @@ func TestParseProblems(t *testing.T) {
 			`t.yaml:2:50: stack: session_store must be "redis" or "memory", not "disk"`,
 			`t.yaml:3:15: session id must be header:NAME or json:FIELD, not "cookie:x"`,
 			`t.yaml:4:10: gate: missing metric (write a gate such as p95 < 2s)`,
-			`t.yaml:4:13: gate: unknown metric "3" (want p50..p99.99, p(99.9), raw_p99, min, max, mean, median, error_rate, availability, check_rate, throughput, requests, errors, sessions_checked, sessions_lost, checks_failed, serialization_errors or target:NAME)`,
+			`t.yaml:4:13: gate: unknown metric "3" (want p50..p99.99, p(99.9), raw_p99, min, max, mean, median, error_rate, availability, check_rate, throughput, requests, errors, sessions_checked, sessions_lost, checks_failed, serialization_errors, recovery_time, excess_errors, reaction_time, scale_events, flaps, scale_errors or target:NAME)`,
 			`t.yaml:5:12: scenarios must list at least one scenario`,
 		}},
 		{"gates", "name: s\ngates:\n  - p95 < 2q\n  - \"error_rate <= lots\"\n  - p95{step:nope} < 1s\nscenarios:\n  - {name: a, users: 1, duration: 1s, steps: [map], gates: ['p99{step:upload} < 1s', 'p99{step:map} < 1s']}\n", []string{
@@ -309,7 +312,7 @@ func TestLoad(t *testing.T) {
 	}{
 		{"built-in", "smoke", "smoke", ""},
 		{"file", path, "mine", ""},
-		{"unknown built-in", "nope", "", `no built-in suite "nope" (built-in: before, default, smoke)`},
+		{"unknown built-in", "nope", "", `no built-in suite "nope" (built-in: before, default, failover, rolling-restart, scale-out, smoke)`},
 		{"missing file", filepath.Join(dir, "missing.yaml"), "", "no such file"},
 	}
 	for _, tt := range tests {
@@ -372,6 +375,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte("name: s\nscenarios: [{name: a, users: 1, duration: 1s, rate: 3/s, steps: [map, {name: x, path: /x}]}]\n"))
 	f.Add([]byte("a: &a [*a]\n"))
+	f.Add([]byte("name: s\nscenarios:\n  - {name: a, users: 1, duration: 9s, steps: [map], recovery: {p95: 1s}, autoscale: {signal: cpu, above: 60%, below: 0.3, for: 2s, max_instances: 3}, actions: [{at: 1s, do: replace-instance, instance: 1}]}\n"))
 	f.Add([]byte("name: s\nscenarios:\n  - {name: a, users: 1, stages: [{rate: 1, duration: 1s}], steps: [map], actions: [{at: 0s, do: add-instance}]}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := Parse("fuzz.yaml", data)

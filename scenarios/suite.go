@@ -35,6 +35,10 @@ type Suite struct {
 	// Gates are the suite-wide gates; every scenario's Gates begin with them.
 	Gates     []GateSpec
 	Scenarios []*Scenario
+	// Abort stops the run early when the target keeps failing.
+	Abort AbortRule
+	// Limits cap rate, users and duration; every scenario is within them.
+	Limits Limits
 }
 
 // Pick says how a user chooses its next step.
@@ -71,10 +75,19 @@ type Scenario struct {
 	Pick  Pick
 	// Actions are sorted by At.
 	Actions []Action
+	// Autoscale is the scaling policy the harness applies while the
+	// scenario runs; nil means none.
+	Autoscale *Autoscale
+	// Recovery says when the scenario has recovered after an action, for
+	// the recovery_time gate.
+	Recovery Recovery
 	// Gates are the suite's gates followed by the scenario's own.
 	Gates []GateSpec
 	// Pos is where the scenario was written.
 	Pos Pos
+	// UserBase is the scenario's first virtual user id, 0 unless Shard set
+	// it: each shard's users are its slice of the whole run's ids.
+	UserBase uint32
 }
 
 // BuiltIn lists the names of the suites embedded in the program.

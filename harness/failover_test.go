@@ -1,0 +1,237 @@
+package harness_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"loadharness"
+	"loadharness/harness"
+	"loadharness/reports"
+	"loadharness/scenarios"
+)
+
+// eventSuiteTimeout bounds each event suite's run: the stack, setup,
+// warm-up and at most a minute of load.
+const eventSuiteTimeout = 90 * time.Second
+
+// runEventSuite runs suite on a process stack within eventSuiteTimeout,
+// checks that no process of the stack outlives the run, and returns the
+// summary.
+func runEventSuite(tb testing.TB, suite *scenarios.Suite) reports.Summary {
+	tb.Helper()
+	if testing.Short() {
+		tb.Skip("process stack: skipped in -short mode")
+	}
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		tb.Log("redis-server not on PATH: the stack uses the embedded Redis")
+	}
+	out := tb.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), eventSuiteTimeout)
+	defer cancel()
+	summary, err := harness.Run(ctx, harness.Config{
+		Suite:    suite,
+		Provider: &harness.Processes{TargetBin: targetBin, Dir: out, Logf: tb.Logf},
+		OutDir:   out,
+		Logf:     tb.Logf,
+	})
+	if err != nil {
+		tb.Fatalf("run %s: %v", suite.Name, err)
+	}
+	if left := leftovers(out); len(left) > 0 {
+		tb.Errorf("processes left after the run: %s", strings.Join(left, "; "))
+	}
+	return summary
+}
+
+// mustLoadSuite loads a built-in suite.
+func mustLoadSuite(tb testing.TB, name string) *scenarios.Suite {
+	tb.Helper()
+	s, err := scenarios.Load(name)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+// leftovers lists the live processes of a stack whose files are under dir:
+// the target binary, or any process with an argument or working directory
+// under dir (redis-server runs in its --dir). Linux only; none elsewhere.
+func leftovers(dir string) []string {
+	if runtime.GOOS != "linux" {
+		return nil
+	}
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil || len(cmdline) == 0 {
+			continue // gone, or a zombie already
+		}
+		args := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
+		cwd, _ := os.Readlink(filepath.Join("/proc", e.Name(), "cwd"))
+		mine := args[0] == targetBin || strings.HasPrefix(cwd, dir)
+		for _, a := range args[1:] {
+			mine = mine || strings.Contains(a, dir)
+		}
+		if mine {
+			out = append(out, e.Name()+" "+strings.Join(args, " "))
+		}
+	}
+	return out
+}
+
+// gateResult returns the result of the gate whose metric is name.
+func gateResult(tb testing.TB, s reports.Summary, name string) loadharness.GateResult {
+	tb.Helper()
+	for _, g := range s.Gates {
+		if strings.HasPrefix(g.Gate, name+" ") {
+			return g
+		}
+	}
+	tb.Fatalf("no gate on %s in %+v", name, s.Gates)
+	return loadharness.GateResult{}
+}
+
+// requireGates fails the test for every failed gate. Gates on timing
+// (latencies, recovery and reaction times, errors a starved balancer can
+// cause) are only logged when the host is overloaded before or after the
+// run, with the load said, so a failure there says which it was.
+func requireGates(t *testing.T, s reports.Summary, loadBefore float64, timing ...string) {
+	t.Helper()
+	overloaded := overloaded(loadBefore)
+	for _, g := range s.Gates {
+		t.Logf("gate %s", g.Display)
+		if g.Pass {
+			continue
+		}
+		isTiming := false
+		for _, name := range timing {
+			isTiming = isTiming || strings.HasPrefix(g.Gate, name)
+		}
+		if isTiming && overloaded {
+			t.Logf("NOT JUDGED: %s failed on an overloaded host (load %.1f per core before, %.1f after; judged below %.0f)",
+				g.Gate, loadBefore, harness.HostLoad(), harness.OverloadedHost)
+			continue
+		}
+		t.Errorf("gate failed: %s", g.Display)
+	}
+}
+
+// overloaded reports whether the host was overloaded before (loadBefore)
+// or is now.
+func overloaded(loadBefore float64) bool {
+	return max(loadBefore, harness.HostLoad()) > harness.OverloadedHost
+}
+
+func TestFailoverSuitePasses(t *testing.T) {
+	suite := mustLoadSuite(t, "failover")
+	load := harness.HostLoad()
+	s := runEventSuite(t, suite)
+	requireGates(t, s, load, "excess_errors", "recovery_time", "p95")
+
+	// The kill is an event of the summary, timed within the measured run.
+	var kills []loadharness.Event
+	for _, ev := range s.Events {
+		if ev.Kind == scenarios.ActionKillInstance {
+			kills = append(kills, ev)
+		}
+	}
+	if len(kills) != 1 || kills[0].Target != "instance-2" || kills[0].Detail != "" {
+		t.Fatalf("events %+v, want one kill of instance-2 that succeeded", s.Events)
+	}
+	if kills[0].At.Before(s.Started) || kills[0].At.After(s.Finished) {
+		t.Errorf("kill at %s is outside the run %s..%s", kills[0].At, s.Started, s.Finished)
+	}
+	sc := scenarioByName(t, s, "failover")
+	// A user whose upload met a starved balancer has no data set to check.
+	if got, want := sc.SessionsChecked, 100; got != want && !overloaded(load) {
+		t.Errorf("sessions checked = %d, want every one of %d users", got, want)
+	}
+	if gateResult(t, s, "sessions_lost").Measured != 0 {
+		t.Errorf("sessions lost on Redis sessions: %+v", gateResult(t, s, "sessions_lost"))
+	}
+	recovery := gateResult(t, s, "recovery_time")
+	if recovery.Missing {
+		t.Errorf("recovery_time not measured: %s", recovery.Display)
+	}
+	t.Logf("failover: %d requests, %d errors (%v); %s; %s",
+		sc.Requests, sc.Failed, sc.Codes, gateResult(t, s, "excess_errors").Display, recovery.Display)
+}
+
+func TestFailoverOnTheBeforeShapeLosesSessions(t *testing.T) {
+	// The same failover on the seed's current shape: sessions in each
+	// worker's memory, data sets in the session.
+	suite := mustLoadSuite(t, "failover")
+	suite.Stack = mustLoadSuite(t, "before").Stack
+	s := runEventSuite(t, suite)
+	if got, want := s.Verdict, loadharness.VerdictFail; got != want {
+		t.Fatalf("verdict = %s, want %s", got, want)
+	}
+	lost := gateResult(t, s, "sessions_lost")
+	if lost.Pass || lost.Missing || lost.Measured <= 0 {
+		t.Fatalf("sessions_lost gate = %+v, want failed with sessions lost", lost)
+	}
+	t.Logf("before shape: %s", lost.Display)
+}
+
+func TestScaleOutSuitePasses(t *testing.T) {
+	suite := mustLoadSuite(t, "scale-out")
+	load := harness.HostLoad()
+	s := runEventSuite(t, suite)
+	requireGates(t, s, load, "reaction_time", "recovery_time", "scale_errors", "error_rate", "flaps", "scale_events")
+
+	var adds, removes []loadharness.Event
+	for _, ev := range s.Events {
+		switch ev.Kind {
+		case scenarios.ActionAddInstance:
+			adds = append(adds, ev)
+		case scenarios.ActionRemoveInstance:
+			removes = append(removes, ev)
+		}
+	}
+	if len(adds) == 0 || !strings.HasPrefix(adds[0].Detail, "autoscale: p95 ") {
+		t.Fatalf("events %+v, want the policy to add an instance under the 36/s step", s.Events)
+	}
+	if got := gateResult(t, s, "sessions_lost"); !got.Pass {
+		t.Errorf("sessions lost while scaling: %s", got.Display)
+	}
+	reaction := gateResult(t, s, "reaction_time")
+	if reaction.Missing {
+		t.Errorf("reaction_time not measured: %s", reaction.Display)
+	}
+	t.Logf("scale-out: %d added, %d removed; %s; %s", len(adds), len(removes), reaction.Display, gateResult(t, s, "recovery_time").Display)
+}
+
+func TestRollingRestartSuitePasses(t *testing.T) {
+	suite := mustLoadSuite(t, "rolling-restart")
+	load := harness.HostLoad()
+	s := runEventSuite(t, suite)
+	// A balancer starved of CPU takes healthy backends out (its health
+	// checks time out), which shows as errors that no deploy caused.
+	requireGates(t, s, load, "p95", "errors")
+	var replaced []string
+	for _, ev := range s.Events {
+		if ev.Kind == scenarios.ActionReplaceInstance && strings.HasPrefix(ev.Detail, "replaced by ") {
+			replaced = append(replaced, ev.Target)
+		}
+	}
+	if got, want := strings.Join(replaced, ","), "instance-1,instance-2,instance-3"; got != want {
+		t.Errorf("replaced %s, want %s (events %+v)", got, want, s.Events)
+	}
+	sc := scenarioByName(t, s, "rolling-restart")
+	t.Logf("rolling restart: %d requests, %d errors, %d sessions lost of %d", sc.Requests, sc.Failed, sc.SessionsLost, sc.SessionsChecked)
+}
