@@ -1,0 +1,224 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"loadharness"
+	"loadharness/harness"
+	"loadharness/reports"
+	"loadharness/scenarios"
+)
+
+var cliStart = time.Date(2025, 7, 29, 12, 0, 0, 0, time.UTC)
+
+// cliRun is a synthetic run of one scenario: secs seconds at rps, log-normal
+// latencies around 50ms times slowdown, a little noise per second.
+func cliRun(seed uint64, secs, rps int, slowdown float64) []loadharness.Result {
+	rng := rand.New(rand.NewPCG(seed, 3))
+	var out []loadharness.Result
+	for s := range secs {
+		factor := math.Exp(0.05*rng.NormFloat64()) * slowdown
+		for i := range rps {
+			sent := cliStart.Add(time.Duration(s)*time.Second + time.Duration(i)*time.Second/time.Duration(rps))
+			r := loadharness.Result{
+				Scenario: "browse", Step: "map", Method: "GET", URL: "http://127.0.0.1:8000/map",
+				User: uint32(1 + i%40), Seq: uint64(s*rps + i), Intended: sent, Sent: sent,
+				Latency:  time.Duration(50 * math.Exp(0.5*rng.NormFloat64()) * factor * float64(time.Millisecond)),
+				Code:     200,
+				Instance: fmt.Sprintf("instance-%d", 1+i%3),
+			}
+			if rng.IntN(300) == 0 {
+				r.Code, r.Error = 503, "503 Service Unavailable"
+			}
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func writeRawResults(t *testing.T, path string, results []loadharness.Result) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w := scenarios.NewRawWriter(f)
+	for i := range results {
+		w.Add(&results[i])
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// writeRunDir leaves what `loadtest run` leaves: results.json and a
+// summary.json judged on gates.
+func writeRunDir(t *testing.T, results []loadharness.Result, gates ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	writeRawResults(t, filepath.Join(dir, harness.ResultsFile), results)
+	a := reports.NewAggregate(cliStart)
+	for i := range results {
+		a.Add(&results[i])
+	}
+	s := reports.Summary{Suite: "cli", Provider: "external", Started: cliStart, Finished: cliStart.Add(time.Minute),
+		Scenarios: reports.BuildScenarioSummaries(a)}
+	for _, text := range gates {
+		g, err := loadharness.ParseGate(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Gates = append(s.Gates, g.Evaluate("browse", a))
+	}
+	s.Verdict = loadharness.Judge(s.Gates, false)
+	f, err := os.Create(filepath.Join(dir, harness.SummaryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := reports.WriteSummaryJSON(f, s); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// runCLI runs the command in-process.
+func runCLI(args ...string) (int, string, string) {
+	var stdout, stderr bytes.Buffer
+	code := run(args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestReportMergesThreeRawFiles(t *testing.T) {
+	results := cliRun(1, 20, 60, 1)
+	dir := t.TempDir()
+	var files []string
+	for k := range 3 {
+		var mine []loadharness.Result
+		for i := k; i < len(results); i += 3 {
+			mine = append(mine, results[i])
+		}
+		path := filepath.Join(dir, fmt.Sprintf("shard-%d.json", k))
+		writeRawResults(t, path, mine)
+		files = append(files, path)
+	}
+	out := filepath.Join(dir, "merged")
+	code, stdout, stderr := runCLI(append([]string{"report"}, append(files, "--out", out)...)...)
+	if code != loadharness.ExitPass {
+		t.Fatalf("exit %d, want %d\n%s%s", code, loadharness.ExitPass, stdout, stderr)
+	}
+	f, err := os.Open(filepath.Join(out, harness.SummaryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	got, err := reports.ReadSummaryJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one := reports.NewAggregate(cliStart)
+	for i := range results {
+		one.Add(&results[i])
+	}
+	want := one.Snapshot(loadharness.Scope{Scenario: "browse"})
+	sc := got.Scenarios[0]
+	if sc.Requests != want.Requests || sc.Failed != want.Failed || sc.Latency != want.Latency || sc.Codes["503"] != want.Codes["503"] {
+		t.Errorf("merged browse = %d requests, %d failed, %+v; one aggregate of the sum: %d, %d, %+v",
+			sc.Requests, sc.Failed, sc.Latency, want.Requests, want.Failed, want.Latency)
+	}
+	for _, name := range []string{harness.ReportHTMLFile, harness.ReportMarkdownFile, harness.JUnitFile} {
+		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if !strings.Contains(stdout, "VERDICT: PASS") {
+		t.Errorf("stdout lacks the verdict:\n%s", stdout)
+	}
+}
+
+func TestReportExitsWithTheVerdict(t *testing.T) {
+	dir := writeRunDir(t, cliRun(1, 10, 20, 1), "p95 < 1ms")
+	code, stdout, stderr := runCLI("report", dir)
+	if code != loadharness.ExitFail {
+		t.Errorf("exit %d, want %d (a gate failed)\n%s%s", code, loadharness.ExitFail, stdout, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, harness.ReportHTMLFile)); err != nil {
+		t.Errorf("a run directory is not regenerated in place: %v", err)
+	}
+}
+
+func TestReportUsageErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no input", []string{"report"}, "at least one"},
+		{"missing input", []string{"report", filepath.Join(t.TempDir(), "nope")}, "no such file"},
+		{"bad flag", []string{"report", "--colour"}, "flag provided but not defined"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runCLI(tt.args...)
+			if code != loadharness.ExitHarness || !strings.Contains(stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr, loadharness.ExitHarness, tt.want)
+			}
+		})
+	}
+}
+
+func TestCompareExitCodes(t *testing.T) {
+	base := writeRunDir(t, cliRun(1, 40, 50, 1), "p95 < 2s")
+	same := writeRunDir(t, cliRun(2, 40, 50, 1), "p95 < 2s")
+	slow := writeRunDir(t, cliRun(3, 40, 50, 1.3), "p95 < 2s")
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		want     string
+	}{
+		{"30% slower", []string{"compare", base, slow}, exitRegression, "REGRESSION"},
+		{"same target", []string{"compare", base, same}, 0, "RESULT: no regression beyond the noise"},
+		{"markdown", []string{"compare", base, slow, "--format", "markdown"}, exitRegression, "| Metric |"},
+		{"summary files", []string{"compare", filepath.Join(base, harness.SummaryFile), filepath.Join(slow, harness.SummaryFile)}, exitRegression, "REGRESSION"},
+		{"one argument", []string{"compare", base}, loadharness.ExitHarness, ""},
+		{"bad format", []string{"compare", base, slow, "--format", "xml"}, loadharness.ExitHarness, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(tt.args...)
+			if code != tt.wantCode {
+				t.Errorf("exit %d, want %d\n%s%s", code, tt.wantCode, stdout, stderr)
+			}
+			if !strings.Contains(stdout, tt.want) {
+				t.Errorf("output lacks %q:\n%s", tt.want, stdout)
+			}
+		})
+	}
+}
+
+func TestCompareJSON(t *testing.T) {
+	base := writeRunDir(t, cliRun(1, 30, 50, 1))
+	slow := writeRunDir(t, cliRun(3, 30, 50, 1.3))
+	code, stdout, stderr := runCLI("compare", "--format", "json", base, slow)
+	if code != exitRegression {
+		t.Fatalf("exit %d, want %d\n%s", code, exitRegression, stderr)
+	}
+	var c reports.Comparison
+	if err := json.Unmarshal([]byte(stdout), &c); err != nil {
+		t.Fatalf("--format json is not JSON: %v\n%s", err, stdout)
+	}
+	if c.Regressions == 0 || c.Method == "" {
+		t.Errorf("comparison = %+v, want regressions and the method", c)
+	}
+}
