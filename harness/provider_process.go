@@ -29,6 +29,9 @@ type Processes struct {
 	StartTimeout time.Duration
 	// Logf reports progress; nil is silent.
 	Logf func(format string, args ...any)
+	// RedisFaults puts a fault proxy between the instances and Redis, for
+	// the fault actions of a suite (Run sets it when a suite has them).
+	RedisFaults bool
 }
 
 var _ Provider = (*Processes)(nil)
@@ -67,6 +70,12 @@ func (p *Processes) Start(ctx context.Context, shape loadharness.StackShape) (_ 
 		p.logf("WARNING: %s", embeddedRedisWarning)
 	}
 	p.logf("redis: %s at %s", s.redis.Kind(), s.redis.Addr())
+	if p.RedisFaults {
+		if s.faults, err = startRedisFaults(s.redis.Addr()); err != nil {
+			return nil, err
+		}
+		p.logf("redis fault proxy: %s → %s", s.faults.Addr(), s.redis.Addr())
+	}
 	for i := 1; i <= shape.Instances; i++ {
 		if _, err := s.startInstance(ctx, i); err != nil {
 			return nil, err
@@ -92,6 +101,9 @@ type processStack struct {
 	shape    loadharness.StackShape
 	redis    redisServer
 	embedded bool
+	// faults is the proxy the instances reach Redis through; nil without
+	// fault actions.
+	faults *redisFaults
 
 	mu        sync.Mutex
 	instances []*instanceProcess // index i-1 is instance i; nil once removed
@@ -154,7 +166,7 @@ func (s *processStack) startInstance(ctx context.Context, i int) (*instanceProce
 	}
 	args := []string{"serve",
 		"--listen", "127.0.0.1:" + strconv.Itoa(port),
-		"--redis-addr", s.redis.Addr(),
+		"--redis-addr", s.instanceRedisAddr(),
 		"--session-store", s.shape.SessionStore,
 		"--dataset-store", s.shape.DatasetStore,
 		"--workers", strconv.Itoa(s.shape.Workers),
@@ -359,8 +371,14 @@ func (s *processStack) Close(ctx context.Context) error {
 	}
 	wg.Wait()
 	errs = append(errs, instErrs...)
+	if s.faults != nil {
+		s.faults.Close()
+	}
 	if s.redis != nil {
 		errs = append(errs, s.redis.Close())
 	}
 	return errors.Join(errs...)
 }
+
+// RedisAddr is the stack's Redis, for the sampler's INFO readings.
+func (s *processStack) RedisAddr() string { return s.redis.Addr() }

@@ -33,6 +33,9 @@ type Config struct {
 	Live bool
 	// Logf reports what the harness does; nil is silent.
 	Logf func(format string, args ...any)
+	// ExplicitTarget says the user named the target (--target): only then
+	// may the load leave this machine (see CheckTarget).
+	ExplicitTarget bool
 }
 
 // ErrInterrupted is wrapped by Run's error when ctx ended the run early; the
@@ -66,8 +69,16 @@ func Run(ctx context.Context, cfg Config) (reports.Summary, error) {
 	logf("starting the stack: %d instance(s) × %d worker(s) × %d thread(s), sessions in %s, data sets in %s",
 		cfg.Suite.Stack.Instances, cfg.Suite.Stack.Workers, cfg.Suite.Stack.Threads, cfg.Suite.Stack.SessionStore, cfg.Suite.Stack.DatasetStore)
 	stackStart := time.Now()
-	stack, err := cfg.Provider.Start(ctx, cfg.Suite.Stack)
+	provider, err := withFaults(cfg.Provider, cfg.Suite)
 	if err != nil {
+		return summary, err
+	}
+	stack, err := provider.Start(ctx, cfg.Suite.Stack)
+	if err != nil {
+		if ctx.Err() != nil {
+			// Start has torn down what it began; nothing was measured.
+			return summary, fmt.Errorf("%w while the stack started: %v", ErrInterrupted, context.Cause(ctx))
+		}
 		return summary, fmt.Errorf("start stack: %w", err)
 	}
 	defer func() {
@@ -77,35 +88,53 @@ func Run(ctx context.Context, cfg Config) (reports.Summary, error) {
 			logf("tear down: %v", err)
 		}
 	}()
+	if err := checkStackTargets(stack, cfg.ExplicitTarget, logf); err != nil {
+		return summary, err
+	}
 	info := stack.Info()
 	summary.Provider = info.Provider
 	summary.Warnings = append(summary.Warnings, info.Warnings...)
 	logf("stack ready in %s at %s (redis: %s)", time.Since(stackStart).Round(time.Millisecond), stack.URL(), info.RedisKind)
 
+	sampler := startTargetSampler(ctx, stack, cfg.Suite.Stack.Workers, DefaultSampleInterval)
 	agg := reports.NewAggregate(time.Now())
-	sink := loadharness.Sinks{agg, scenarios.NewRawWriter(rawFile)}
+	// rec measures around events (recovery_time and the like); tap feeds a
+	// scaling policy's p95 signal.
+	rec, tap := reports.NewRecovery(agg), newLatencyTap()
+	sink := loadharness.Sinks{agg, rec, tap, scenarios.NewRawWriter(rawFile)}
 	scrape := newScraper(cfg.Suite.Stack.Workers)
 	targetDeltas := targetMeasurer{}
 	outcomes := map[string]scenarios.Outcome{}
 	var generatorBound bool
 	var runErr error
+	var aborted *Abort
 
 	for _, sc := range cfg.Suite.Scenarios {
 		if ctx.Err() != nil {
 			break
 		}
 		before := scrape.Scrape(ctx, stack.MetricsURLs())
+		events := watchScenario(ctx, sc, stack, rec, tap, gates[sc.Name], logf)
 		stopProgress := startProgress(cfg.Progress, cfg.Live, agg, sc)
-		outcome, err := scenarios.Run(ctx, sc, scenarios.RunOptions{
-			BaseURL: stack.URL(),
-			Sink:    sink,
-			Session: cfg.Suite.Session,
-			Act:     actOn(stack, logf),
-			Logf:    logf,
+		// The abort rule cancels only this scenario's context, so an abort
+		// is told apart from an interruption of the whole run.
+		scCtx, cancelScenario := context.WithCancelCause(ctx)
+		stopAbort := watchAbort(scCtx, cfg.Suite.Abort, sc.Name, agg.Seconds, cancelScenario, logf)
+		outcome, err := scenarios.Run(scCtx, sc, scenarios.RunOptions{
+			BaseURL:  stack.URL(),
+			UserBase: sc.UserBase,
+			Sink:     sink,
+			Session:  cfg.Suite.Session,
+			Act:      faultHook(stack, events, logf),
+			Logf:     logf,
 		})
 		stopProgress()
+		abort := stopAbort()
+		cancelScenario(nil)
 		outcomes[sc.Name] = outcome
-		summary.Events = append(summary.Events, outcome.Events...)
+		clearFaults(context.WithoutCancel(ctx), stack, events)
+		// The scenario's timed actions, its scaling policy's and its load steps.
+		summary.Events = append(summary.Events, events.finish(outcome)...)
 		summary.Warnings = append(summary.Warnings, prefixed(sc.Name, outcome.Warnings)...)
 		if outcome.GeneratorBound {
 			generatorBound = true
@@ -116,6 +145,11 @@ func Run(ctx context.Context, cfg Config) (reports.Summary, error) {
 		for _, missed := range after.Missed {
 			logf("metrics of %s: %s", sc.Name, missed)
 		}
+		if abort != nil {
+			aborted = abort
+			summary.Events = append(summary.Events, abort.Event())
+			break // the rest of the suite would hammer the same failing target
+		}
 		if err != nil {
 			runErr = fmt.Errorf("scenario %s: %w", sc.Name, err)
 			break
@@ -125,7 +159,7 @@ func Run(ctx context.Context, cfg Config) (reports.Summary, error) {
 		runErr = fmt.Errorf("write results: %w", err)
 	}
 
-	measurer := loadharness.Measurers{agg, targetDeltas}
+	measurer := loadharness.Measurers{agg, rec, targetDeltas}
 	for _, sc := range cfg.Suite.Scenarios {
 		if _, ran := outcomes[sc.Name]; !ran {
 			continue
@@ -139,15 +173,28 @@ func Run(ctx context.Context, cfg Config) (reports.Summary, error) {
 		summary.Scenarios[i].AskedRPS = outcomes[summary.Scenarios[i].Name].AskedRPS
 	}
 	summary.Verdict = loadharness.Judge(summary.Gates, generatorBound)
+	if aborted != nil {
+		// The target failed the run, whatever the gates of what ran say.
+		summary.Verdict = loadharness.VerdictFail
+		summary.InvalidReasons = append(summary.InvalidReasons, aborted.Scenario+": "+aborted.Reason)
+	}
 	interrupted := ctx.Err() != nil
 	if interrupted {
 		summary.Verdict = loadharness.VerdictInvalid
 		summary.InvalidReasons = append(summary.InvalidReasons, "the run was interrupted: the figures cover only what ran")
 		runErr = fmt.Errorf("%w: %v", ErrInterrupted, context.Cause(ctx))
 	}
+	samples := sampler.Stop()
 	summary.Finished = time.Now()
 	if err := writeSummary(cfg.OutDir, summary); err != nil {
 		return summary, errors.Join(runErr, err)
+	}
+	if err := WriteArtefacts(cfg.OutDir, reports.ReportInput{
+		Summary: summary, Aggregate: agg, Target: samples, Environment: environment(info),
+	}); err != nil {
+		// The summary is written and the verdict stands: a report that fails
+		// to render loses no figure, so it does not turn the exit code into 2.
+		logf("WARNING: report not written: %v", err)
 	}
 	if cfg.Progress != nil {
 		if err := reports.WriteVerdictTable(cfg.Progress, summary); err != nil {

@@ -20,10 +20,13 @@ const (
 	// gracefully. Unlike restart-instance, no request meets a stopping
 	// instance.
 	ActionReplaceInstance = "replace-instance"
+	// ActionFault switches a fault on the Redis link on (and, For later, off):
+	// see Fault. Only the process provider carries it out.
+	ActionFault = "fault"
 )
 
 // ActionKinds lists every kind of timed action.
-var ActionKinds = []string{ActionKillInstance, ActionRestartInstance, ActionReplaceInstance, ActionAddInstance, ActionRemoveInstance, ActionRestartRedis}
+var ActionKinds = []string{ActionKillInstance, ActionRestartInstance, ActionReplaceInstance, ActionAddInstance, ActionRemoveInstance, ActionRestartRedis, ActionFault}
 
 // Action is something done to the stack at a time during a scenario, for
 // example killing an instance to prove that sessions survive failover.
@@ -38,6 +41,8 @@ type Action struct {
 	// the order they were started: an added or replacing instance takes the
 	// next number.
 	Instance int
+	// Fault is the fault of an ActionFault; nil otherwise.
+	Fault *Fault
 }
 
 // actionNeedsInstance reports whether kind acts on one instance.

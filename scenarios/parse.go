@@ -91,7 +91,8 @@ func (w *walker) suite(data []byte) *Suite {
 	if root == nil {
 		return nil
 	}
-	s := &Suite{File: w.file, Stack: loadharness.DefaultStackShape, Session: DefaultSessionProbe}
+	s := &Suite{File: w.file, Stack: loadharness.DefaultStackShape, Session: DefaultSessionProbe,
+		Abort: DefaultAbortRule, Limits: DefaultLimits}
 	var scenarios *yaml.Node
 	seen := w.mapping(root, "the suite", []field{
 		{"name", func(v *yaml.Node) { s.Name, _ = w.name(v, "name") }},
@@ -100,6 +101,8 @@ func (w *walker) suite(data []byte) *Suite {
 		{"session", func(v *yaml.Node) { w.session(v, &s.Session) }},
 		{"gates", func(v *yaml.Node) { s.Gates = w.gates(v) }},
 		{"scenarios", func(v *yaml.Node) { scenarios = v }},
+		{"abort", func(v *yaml.Node) { w.abort(v, &s.Abort) }},
+		{"limits", func(v *yaml.Node) { w.limits(v, &s.Limits) }},
 	})
 	w.require(root, "the suite", seen, "name", "scenarios")
 	// Scenarios are read last: their checks depend on the session probe and
@@ -108,6 +111,7 @@ func (w *walker) suite(data []byte) *Suite {
 		s.Scenarios = w.scenarios(scenarios, s)
 	}
 	w.checkGateSteps(s)
+	w.checkLimits(s)
 	return s
 }
 

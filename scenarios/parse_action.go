@@ -13,6 +13,7 @@ import (
 type parsedAction struct {
 	action             Action
 	node, at, instance *yaml.Node
+	fault              faultNodes
 	ok                 bool
 }
 
@@ -29,7 +30,7 @@ func (w *walker) actions(n *yaml.Node) []parsedAction {
 	var out []parsedAction
 	for _, item := range items {
 		pa := parsedAction{node: w.resolve(item), ok: true}
-		seen := w.mapping(item, "an action", []field{
+		seen := w.mapping(item, "an action", append([]field{
 			{"at", func(v *yaml.Node) {
 				pa.at = v
 				var ok bool
@@ -57,7 +58,7 @@ func (w *walker) actions(n *yaml.Node) []parsedAction {
 					pa.ok = false
 				}
 			}},
-		})
+		}, w.faultFields(&pa)...))
 		if seen == nil {
 			continue
 		}
@@ -92,6 +93,13 @@ func (w *walker) checkActions(list []parsedAction, s *Suite, sc *Scenario) []Act
 			w.at(w.resolve(pa.instance), "%s acts on no particular instance: remove instance", a.Do)
 		case actionNeedsInstance(a.Do) && s.Stack.Instances >= 1 && a.Instance > s.Stack.Instances+adds:
 			w.at(w.resolve(pa.instance), "instance %d does not exist: the stack has %s", a.Instance, instancesPhrase(s.Stack.Instances, adds))
+		}
+		if off, ok := w.checkFault(pa, sc); ok {
+			out = append(out, a, off)
+			continue
+		}
+		if a.Do == ActionFault {
+			continue // reported by checkFault
 		}
 		out = append(out, a)
 	}

@@ -14,7 +14,7 @@ import (
 
 func TestBuiltInSuitesParse(t *testing.T) {
 	names := BuiltIn()
-	if got, want := strings.Join(names, ","), "before,default,failover,rolling-restart,scale-out,smoke"; got != want {
+	if got, want := strings.Join(names, ","), "before,default,failover,redis-faults,rolling-restart,scale-out,smoke"; got != want {
 		t.Fatalf("BuiltIn() = %s, want %s", got, want)
 	}
 	// The seed's plan and its comparisons: uploads, map views and a mix.
@@ -220,7 +220,7 @@ func TestParseProblems(t *testing.T) {
 			`t.yaml:9:14: at 10s is not within the scenario's duration 10s`,
 			`t.yaml:9:48: instance 3 does not exist: the stack has 2 instances`,
 			`t.yaml:10:47: restart-redis acts on no particular instance: remove instance`,
-			`t.yaml:11:22: do must be one of kill-instance, restart-instance, replace-instance, add-instance, remove-instance, restart-redis, not "kill-instanse" (did you mean "kill-instance"?)`,
+			`t.yaml:11:22: do must be one of kill-instance, restart-instance, replace-instance, add-instance, remove-instance, restart-redis, fault, not "kill-instanse" (did you mean "kill-instance"?)`,
 			`t.yaml:12:9: an action needs at`,
 			`t.yaml:12:9: kill-instance needs instance (1..2)`,
 		}},
@@ -312,7 +312,7 @@ func TestLoad(t *testing.T) {
 	}{
 		{"built-in", "smoke", "smoke", ""},
 		{"file", path, "mine", ""},
-		{"unknown built-in", "nope", "", `no built-in suite "nope" (built-in: before, default, failover, rolling-restart, scale-out, smoke)`},
+		{"unknown built-in", "nope", "", `no built-in suite "nope" (built-in: before, default, failover, redis-faults, rolling-restart, scale-out, smoke)`},
 		{"missing file", filepath.Join(dir, "missing.yaml"), "", "no such file"},
 	}
 	for _, tt := range tests {

@@ -27,6 +27,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	metricsURL := fs.String("metrics-url", "", "Prometheus endpoint of your service, for target: gates (with --provider external)")
 	targetBin := fs.String("target-bin", "", "path of the target binary for the process provider (default: next to loadtest, else bin/target)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
+	shard := fs.String("shard", "", "run only slice I/N of every scenario (I from 0, as JOB_COMPLETION_INDEX); merge the shards with 'loadtest report'")
+	startAt := fs.String("start-at", "", "RFC 3339 time to start the load at once the stack is up, so the shards of a run start together (at most 1h ahead)")
 	if err := fs.Parse(args); err != nil {
 		return loadharness.ExitHarness
 	}
@@ -35,7 +37,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return loadharness.ExitHarness
 	}
 	suite, err := scenarios.Load(*suiteName)
-	if err != nil {
+	if err == nil {
+		suite, err = shardSuite(suite, *shard)
+	}
+	startTime, errStart := parseStartAt(*startAt, time.Now())
+	if err = errors.Join(err, errStart); err != nil {
 		fmt.Fprintf(stderr, "loadtest: %v\n", err)
 		return loadharness.ExitHarness
 	}
@@ -57,6 +63,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	logf := func(format string, a ...any) {
 		fmt.Fprintf(stderr, "%s loadtest: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, a...))
 	}
+	if !startTime.IsZero() {
+		prov = startAtProvider{Provider: prov, at: startTime, logf: logf}
+	}
 	summary, err := harness.Run(ctx, harness.Config{
 		Suite:    suite,
 		Provider: prov,
@@ -64,6 +73,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Progress: progress,
 		Live:     isTerminal(stdout),
 		Logf:     logf,
+		// Only a URL the user typed may leave this machine.
+		ExplicitTarget: *targetURL != "",
 	})
 	switch {
 	case errors.Is(err, harness.ErrInterrupted):
@@ -74,7 +85,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return loadharness.ExitHarness
 	}
 	fmt.Fprintf(stdout, "summary: %s\n", filepath.Join(*outDir, harness.SummaryFile))
-	return summary.Verdict.ExitCode()
+	if *shard != "" {
+		fmt.Fprintf(stdout, "shard %s: verdict %s is provisional; merge the shards with 'loadtest report DIR... --out DIR'\n", *shard, summary.Verdict)
+	}
+	return shardExitCode(*shard != "", summary.Verdict)
 }
 
 // providerFlags are the flags that choose and configure the provider.
