@@ -23,6 +23,9 @@ const usage = `loadtest: load-test and capacity-validate a web service
 Usage:
   loadtest run --suite NAME|FILE [--out DIR] [--provider auto|process|external] [--target URL]
   loadtest validate --suite NAME|FILE
+  loadtest capacity --suite NAME|FILE [--scenario NAME] [--by users|rate] [--grid workers=1,2,4 instances=1,2,3 [--cost ...]] [--before S --after S] [--out DIR]
+  loadtest report DIR|RESULTS-FILE... [--out DIR]
+  loadtest compare BASELINE NEW [--format text|markdown|json]
   loadtest suites
   loadtest version
 
@@ -46,6 +49,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdRun(ctx, args[1:], stdout, stderr)
 	case "validate":
 		return cmdValidate(args[1:], stdout, stderr)
+	case "capacity":
+		return cmdCapacity(ctx, args[1:], stdout, stderr)
+	case "report":
+		return cmdReport(ctx, args[1:], stdout, stderr)
+	case "compare":
+		return cmdCompare(ctx, args[1:], stdout, stderr)
 	case "suites":
 		return cmdSuites(stdout)
 	case "version":
