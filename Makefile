@@ -19,8 +19,10 @@ images:
 	bash images/build.sh
 
 ## test: every test: unit, fuzz seeds, integration on real redis-server and processes
+# -p 1: packages run one after another, so no load test shares the two
+# cores with another package's stack and timing assertions stay honest.
 test: build
-	$(GO) test -count=1 -timeout 20m ./...
+	$(GO) test -count=1 -p 1 -timeout 30m ./...
 
 ## test-short: the unit tests only (no process stacks)
 test-short:
@@ -30,8 +32,20 @@ test-short:
 loadtest: build
 	$(BIN)/loadtest run --suite $(SUITE) --out $(OUT) --provider $(PROVIDER) --target-bin $(BIN)/target
 
-## bench: Go benchmarks of the hot paths (figures, not assertions)
+## verify: the verdict-truth matrix: each known-bad shape must fail its gate, the healthy one pass 5 out of 5
+.PHONY: verify
+verify:
+	$(GO) test -count=1 -timeout 10m -run '^TestVerdictMatrix$$' -v ./harness
+
+## bench: the harness's own performance in one run of under 5 minutes: throughput next to Vegeta's
+## attacker and wrk, percentile accuracy, aggregate memory over 10M results, time to verdict of
+## `make loadtest`, the hot paths' Go benchmarks; ends with a `ratios:` line (not part of `make test`)
 bench:
+	$(GO) run ./bench
+
+## bench-go: every Go benchmark, allocations reported (figures, not assertions; compare with benchstat)
+.PHONY: bench-go
+bench-go:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 
 ## fuzz: every fuzz target for $(FUZZTIME) each
