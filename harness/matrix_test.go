@@ -18,9 +18,7 @@ var truthMatrix = []harness.MatrixCase{
 	{Name: "memory-sessions-2-workers", Suite: "testdata/matrix/memory-workers.yaml",
 		Want: loadharness.VerdictFail, Gate: "sessions_lost == 0"},
 	{Name: "file-datasets-2-instances", Suite: "testdata/matrix/file-datasets.yaml",
-		Want: loadharness.VerdictFail, Gate: "sessions_lost == 0",
-		Pending: "the target answers a data set missing from this instance's disk with 500 (plus the lost data set's " +
-			"X-Dataset-* headers), and scenarios' session probe judges no 5xx, so the loss fails error_rate, not sessions_lost"},
+		Want: loadharness.VerdictFail, Gate: "sessions_lost == 0"},
 	{Name: "1-worker-1-thread-100-users", Suite: "testdata/matrix/one-thread.yaml",
 		Want: loadharness.VerdictFail, Gate: "p95 < 500ms"},
 	{Name: "large-datasets-in-session", Suite: "testdata/matrix/large-datasets.yaml",

@@ -1,6 +1,7 @@
 package target
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -21,6 +22,13 @@ func (s *Server) loadDataset(c echo.Context) (*dataset.DataSet, datasetRef, *fai
 	setDatasetHeaders(c, ref)
 	b, err := s.datasets.Get(ctx, ref.ID)
 	if err != nil {
+		if errors.Is(err, errDatasetMissing) {
+			// The data headers say "this response shows your data set"; it
+			// does not, so a client checking them sees the loss. The body
+			// still names the lost id.
+			c.Response().Header().Del(headerDatasetID)
+			c.Response().Header().Del(headerDatasetChecksum)
+		}
 		return nil, ref, s.storeFailure(ref, err)
 	}
 	ds, err := dataset.Decode(b, s.cfg.Limits)

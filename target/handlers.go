@@ -153,7 +153,10 @@ func (s *Server) storeFailure(ref datasetRef, err error) *failure {
 	var tooLarge *tooLargeError
 	switch {
 	case errors.Is(err, errDatasetMissing):
-		return &failure{http.StatusInternalServerError, errorBody{Error: errDatasetMissing.Error(), ID: ref.ID}}
+		// The session names a data set this instance cannot find (kept on
+		// another instance's disk, or expired): for the user the data is
+		// gone, which is 410, not a server fault to retry.
+		return &failure{http.StatusGone, errorBody{Error: errDatasetMissing.Error(), ID: ref.ID}}
 	case errors.As(err, &tooLarge):
 		s.m.serialization.Inc()
 		return &failure{http.StatusInsufficientStorage, errorBody{Error: tooLarge.Error()}}

@@ -22,7 +22,7 @@ func TestSessionsAcrossInstances(t *testing.T) {
 	}{
 		{"redis sessions and data sets: kept", SessionStoreRedis, DatasetStoreRedis, http.StatusOK},
 		{"redis sessions, data set in session: kept", SessionStoreRedis, DatasetStoreSession, http.StatusOK},
-		{"redis sessions, data set on A's disk: lost", SessionStoreRedis, DatasetStoreFile, http.StatusInternalServerError},
+		{"redis sessions, data set on A's disk: lost", SessionStoreRedis, DatasetStoreFile, http.StatusGone},
 		{"memory sessions: lost", SessionStoreMemory, DatasetStoreRedis, http.StatusNotFound},
 	}
 	for _, tc := range cases {
@@ -57,14 +57,19 @@ func TestSessionsAcrossInstances(t *testing.T) {
 				if b["id"] != want["id"] || b["checksum"] != want["checksum"] || b["user"] != "u1" {
 					t.Errorf("B sees %v, want the data set %v/%v of u1", b, want["id"], want["checksum"])
 				}
-			case http.StatusInternalServerError:
+			case http.StatusGone:
 				// The session survived but points at a file B does not have:
-				// the reply still names the data set that was lost.
-				if got, want := got.Header.Get("X-Dataset-Id"), want["id"]; got != want {
-					t.Errorf("X-Dataset-Id %q, want %v", got, want)
+				// the body names the data set that was lost, and no data
+				// header claims the response shows it.
+				if got := got.Header.Get("X-Dataset-Id"); got != "" {
+					t.Errorf("X-Dataset-Id %q on a lost data set, want none", got)
 				}
-				if got, want := got.JSON(t)["error"], errDatasetMissing.Error(); got != want {
+				body := got.JSON(t)
+				if got, want := body["error"], errDatasetMissing.Error(); got != want {
 					t.Errorf("error %v, want %q", got, want)
+				}
+				if got, want := body["id"], want["id"]; got != want {
+					t.Errorf("id %v, want %v", got, want)
 				}
 			}
 		})
