@@ -1,11 +1,14 @@
 package scenarios
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"testing"
 	"time"
@@ -158,5 +161,83 @@ func TestThroughputVersusPlainVegeta(t *testing.T) {
 	t.Logf("harness / plain: %.2f", out.SentRPS/plainRPS)
 	if n == 0 || plain == 0 {
 		t.Fatal("no requests")
+	}
+}
+
+// cannedConn is a connection whose peer answers every request at once with
+// the same response, in memory: the benchmarks below then measure the
+// harness's own work per request, not the system calls.
+type cannedConn struct {
+	net.Conn // nil: only the methods below are called
+	response []byte
+	pending  []byte
+}
+
+func (c *cannedConn) Write(p []byte) (int, error) {
+	// A request ends with its blank line (the benchmarks send no body).
+	if bytes.HasSuffix(p, []byte("\r\n\r\n")) {
+		c.pending = append(c.pending, c.response...)
+	}
+	return len(p), nil
+}
+
+func (c *cannedConn) Read(p []byte) (int, error) {
+	if len(c.pending) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, c.pending)
+	c.pending = c.pending[n:]
+	return n, nil
+}
+
+func (c *cannedConn) Close() error                     { return nil }
+func (c *cannedConn) SetDeadline(time.Time) error      { return nil }
+func (c *cannedConn) SetReadDeadline(time.Time) error  { return nil }
+func (c *cannedConn) SetWriteDeadline(time.Time) error { return nil }
+
+// cannedMapResponse is what the reference target answers to GET /map.
+const cannedMapResponse = "HTTP/1.1 200 OK\r\nContent-Type: image/svg+xml\r\nX-Dataset-Id: ds1\r\nX-Dataset-Checksum: sum1\r\n" +
+	"X-Instance: i1\r\nX-Worker: 2\r\nContent-Length: 6\r\n\r\n<svg/>"
+
+// BenchmarkNextRequest is targeting in the closed-model driver: a user's
+// next step, its request and its Cookie header.
+func BenchmarkNextRequest(b *testing.B) {
+	e := benchEngine(b, 100)
+	e.direct, e.urls = true, directURLs(&e.plan)
+	u := e.pool.users[0]
+	target, _ := url.Parse("http://127.0.0.1:8080/")
+	u.setCookies(target, []*http.Cookie{{Name: "session", Value: "0123456789abcdef"}})
+	header := make(http.Header, 4)
+	b.ReportAllocs()
+	for b.Loop() {
+		si := e.plan.pickStep(u)
+		req, _, err := e.newRequest(u, si, header)
+		if err != nil || req == nil {
+			b.Fatal(err)
+		}
+		addCookieHeader(header, u.cookieHeader(si, req.URL, time.Now()))
+	}
+}
+
+// BenchmarkExchange is one request of the closed-model driver end to end
+// (request, framing, cookies, checks, result) against an in-memory peer.
+func BenchmarkExchange(b *testing.B) {
+	e := benchEngine(b, 100)
+	e.direct, e.urls = true, directURLs(&e.plan)
+	u := e.pool.users[0]
+	u.dataset, u.checksum, u.hasDataset = "ds1", "sum1", true
+	conn := &cannedConn{response: []byte(cannedMapResponse)}
+	u.conn.conn, u.conn.br, u.conn.bw = conn, bufio.NewReader(conn), bufio.NewWriter(conn)
+	u.conn.lastUsed = time.Now().Add(time.Hour) // never probed as idle
+	header := make(http.Header, 4)
+	var res loadharness.Result
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := e.exchange(u, 0, header, &res); err != nil {
+			b.Fatal(err)
+		}
+		if res.Code != 200 || res.Session != loadharness.SessionKept {
+			b.Fatalf("result %+v", res)
+		}
 	}
 }

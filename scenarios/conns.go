@@ -70,3 +70,7 @@ func (c *trackedConn) Close() error {
 	})
 	return c.Conn.Close()
 }
+
+// NetConn returns the connection the tracker dialed, so that a user's
+// connection can look at its socket.
+func (c *trackedConn) NetConn() net.Conn { return c.Conn }

@@ -28,6 +28,11 @@ type engine struct {
 	// res is reused for every result handed to the sink.
 	res     loadharness.Result
 	seqBase uint64
+	// direct is set for http targets: users send on their own connections,
+	// and closed-model phases run on closedDriver; urls are the steps'
+	// constant URLs, parsed.
+	direct bool
+	urls   []*url.URL
 }
 
 // newEngine checks the scenario and options and builds the client.
@@ -58,9 +63,17 @@ func newEngine(sc *Scenario, opts RunOptions) (*engine, error) {
 		MaxIdleConnsPerHost: sc.Users + 16,
 		IdleConnTimeout:     90 * time.Second,
 	}
+	ut := &userTransport{base: e.base, pool: pool, plan: &e.plan, probe: pr, epoch: e.epoch}
+	clientTimeout := opts.Timeout
+	if u, err := url.Parse(opts.BaseURL); err == nil && u.Scheme == "http" {
+		// Users' own connections bound each request with a deadline; a
+		// client timeout would cost a timer and a goroutine per request.
+		ut.dial, ut.timeout, clientTimeout = e.conns.dial, opts.Timeout, 0
+		e.direct, e.urls = true, directURLs(&e.plan)
+	}
 	e.client = &http.Client{
-		Transport: &userTransport{base: e.base, pool: pool, plan: &e.plan, probe: pr, epoch: e.epoch},
-		Timeout:   opts.Timeout,
+		Transport: ut,
+		Timeout:   clientTimeout,
 		// A step is one request: a redirect is its answer, not a new request.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
@@ -139,8 +152,14 @@ func checkLoadModel(m LoadModel) error {
 	return fmt.Errorf("load model %s: rates must be %s..%s and stage durations positive", m, MinRate, MaxRate)
 }
 
-// close releases the engine's idle connections.
-func (e *engine) close() { e.base.CloseIdleConnections() }
+// close releases the engine's idle connections, the users' own included;
+// it runs once no request is in flight.
+func (e *engine) close() {
+	e.base.CloseIdleConnections()
+	for _, u := range e.pool.users {
+		u.conn.close()
+	}
+}
 
 // logf logs when RunOptions.Logf is set.
 func (e *engine) logf(format string, args ...any) {

@@ -122,6 +122,9 @@ func (e *engine) newPhase(kind phaseKind, d time.Duration, s *schedule) *phase {
 // runPhase runs one attack and feeds its results to the sink, from this
 // goroutine, in arrival order.
 func (e *engine) runPhase(ctx context.Context, ph *phase) (phaseStats, error) {
+	if e.direct && ph.kind != phaseSetup && ph.queue == nil && ph.duration > 0 {
+		return e.runClosed(ctx, ph)
+	}
 	initial := ph.workers
 	if ph.queue != nil {
 		// An open model starts few workers; Vegeta adds more up to the pool.

@@ -44,6 +44,12 @@ type userTransport struct {
 	plan  *plan
 	probe *probe
 	epoch time.Time
+	// dial, when set, sends each user's requests on the user's own
+	// connection (userConn), each bounded by timeout; base then serves only
+	// requests that are not a user's. It is nil for https targets, which
+	// base serves.
+	dial    dialFunc
+	timeout time.Duration
 }
 
 // RoundTrip sends req as its virtual user. Vegeta builds a fresh request for
@@ -59,17 +65,21 @@ func (t *userTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return t.base.RoundTrip(req) // not a request of ours
 	}
 	sp := &t.plan.steps[id.step]
-	for _, c := range u.jar.Cookies(req.URL) {
-		req.AddCookie(c)
-	}
+	addCookieHeader(req.Header, u.cookieHeader(id.step, req.URL, time.Now()))
 	sent := time.Since(t.epoch)
-	resp, err := t.base.RoundTrip(req)
+	var resp *http.Response
+	var err error
+	if t.dial != nil {
+		resp, err = u.conn.roundTrip(req, t.dial, t.timeout)
+	} else {
+		resp, err = t.base.RoundTrip(req)
+	}
 	if err != nil {
 		t.pool.release(u)
 		return nil, err
 	}
 	if len(resp.Header["Set-Cookie"]) > 0 {
-		u.jar.SetCookies(req.URL, resp.Cookies())
+		u.setCookies(req.URL, resp.Cookies())
 	}
 	if resp.Header == nil {
 		resp.Header = http.Header{}

@@ -2,7 +2,10 @@ package scenarios
 
 import (
 	"math/rand/v2"
+	"net/http"
 	"net/http/cookiejar"
+	"net/url"
+	"strings"
 	"time"
 )
 
@@ -14,6 +17,12 @@ import (
 type user struct {
 	id  uint32
 	jar *cookiejar.Jar
+	// conn is the user's own keep-alive connection to an http target.
+	conn userConn
+	// cookies caches the Cookie header by step index; jarGen counts the
+	// jar's changes.
+	cookies []cookieCache
+	jarGen  uint64
 	// next is the index of the user's next main step (sequence pick).
 	next int
 	// setupNext is the index of the user's next setup step.
@@ -28,4 +37,65 @@ type user struct {
 	hasDataset        bool
 	// uploads caches the user's generated upload bodies by step index.
 	uploads map[int][]byte
+}
+
+// cookieTTL bounds how long a user reuses the Cookie header it built for a
+// step: the jar drops expired cookies only when asked, and asking costs an
+// allocation-heavy walk of the jar on every request.
+const cookieTTL = time.Second
+
+// cookieCache is the Cookie header a user last sent on a step.
+type cookieCache struct {
+	value string
+	// gen is the user's jar generation it was built from, at when.
+	gen uint64
+	at  time.Time
+}
+
+// cookieHeader returns the Cookie header for step si at target, built from
+// the jar and kept while the jar is unchanged (setCookies) and for at most
+// cookieTTL. A step's URL is the same for every request of one user (its
+// only variable part is the user id), so the header depends only on the jar
+// and the time.
+func (u *user) cookieHeader(si int, target *url.URL, now time.Time) string {
+	if si < len(u.cookies) {
+		if c := &u.cookies[si]; c.gen == u.jarGen && !c.at.IsZero() && now.Sub(c.at) < cookieTTL {
+			return c.value
+		}
+	}
+	var b strings.Builder
+	for _, c := range u.jar.Cookies(target) {
+		// A jar's cookie has a name and a value only: String writes
+		// "name=value", quoted as Request.AddCookie would.
+		if s := c.String(); s != "" {
+			if b.Len() > 0 {
+				b.WriteString("; ")
+			}
+			b.WriteString(s)
+		}
+	}
+	if si >= len(u.cookies) {
+		u.cookies = append(u.cookies, make([]cookieCache, si+1-len(u.cookies))...)
+	}
+	u.cookies[si] = cookieCache{value: b.String(), gen: u.jarGen, at: now}
+	return u.cookies[si].value
+}
+
+// setCookies stores the cookies a response set, which makes every cached
+// Cookie header stale.
+func (u *user) setCookies(target *url.URL, cookies []*http.Cookie) {
+	u.jar.SetCookies(target, cookies)
+	u.jarGen++
+}
+
+// addCookieHeader adds the user's cookies to h as Request.AddCookie does:
+// after any Cookie header the step set itself.
+func addCookieHeader(h http.Header, cookies string) {
+	if cookies == "" {
+		return
+	}
+	if v := h["Cookie"]; len(v) > 0 && v[0] != "" {
+		cookies = v[0] + "; " + cookies
+	}
+	h["Cookie"] = []string{cookies}
 }
