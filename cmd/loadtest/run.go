@@ -27,6 +27,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	metricsURL := fs.String("metrics-url", "", "Prometheus endpoint of your service, for target: gates (with --provider external)")
 	targetBin := fs.String("target-bin", "", "path of the target binary for the process provider (default: next to loadtest, else bin/target)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
+	baseline := fs.String("baseline", "", "a previous run directory or summary.json: compare this run with it at the end (as 'loadtest compare') and exit 1 on a regression beyond the noise")
 	shard := fs.String("shard", "", "run only slice I/N of every scenario (I from 0, as JOB_COMPLETION_INDEX); merge the shards with 'loadtest report'")
 	startAt := fs.String("start-at", "", "RFC 3339 time to start the load at once the stack is up, so the shards of a run start together (at most 1h ahead)")
 	if err := fs.Parse(args); err != nil {
@@ -88,7 +89,16 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *shard != "" {
 		fmt.Fprintf(stdout, "shard %s: verdict %s is provisional; merge the shards with 'loadtest report DIR... --out DIR'\n", *shard, summary.Verdict)
 	}
-	return shardExitCode(*shard != "", summary.Verdict)
+	code := shardExitCode(*shard != "", summary.Verdict)
+	if *baseline != "" {
+		fmt.Fprintf(stdout, "\ncompared with the baseline %s:\n", *baseline)
+		// A regression fails an otherwise passing run; a baseline that cannot
+		// be read is the harness's problem; a failed or invalid verdict stands.
+		if cmp := cmdCompare(ctx, []string{*baseline, *outDir}, stdout, stderr); code == 0 {
+			code = cmp
+		}
+	}
+	return code
 }
 
 // providerFlags are the flags that choose and configure the provider.
