@@ -105,62 +105,63 @@ func (s *dockerStack) instance(i int) (*dockerInstance, error) {
 
 // Act carries out a timed action on the container stack.
 func (s *dockerStack) Act(ctx context.Context, kind string, i int) (loadharness.Event, error) {
-	ev := loadharness.Event{Kind: kind}
-	var err error
-	switch kind {
-	case "kill-instance":
-		var in *dockerInstance
-		if in, err = s.instance(i); err == nil {
-			ev.Target = in.name
-			err = s.kill(ctx, in.ctr)
-		}
-	case "restart-instance":
-		var in *dockerInstance
-		if in, err = s.instance(i); err == nil {
-			ev.Target = in.name
-			err = s.restartInstance(ctx, in)
-		}
-	case "add-instance":
-		// Reserve the slot, so that two additions at once get two numbers.
-		s.mu.Lock()
-		s.instances = append(s.instances, nil)
-		next := len(s.instances)
-		s.mu.Unlock()
-		var in *dockerInstance
-		if in, err = s.startInstance(ctx, next); err == nil {
-			ev.Target = in.name
-			if err = lbBackends(ctx, s.lbURL, http.MethodPost, in.backend); err == nil {
-				// Done means taking load: wait for the balancer's first
-				// health check of the new backend (every 250 ms).
-				waitCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-				err = waitBackendsHealthy(waitCtx, s.lbURL, in.backend)
-				cancel()
-			}
-		}
-	case "remove-instance":
-		var in *dockerInstance
-		if in, err = s.instance(i); err == nil {
-			ev.Target = in.name
-			if err = lbBackends(ctx, s.lbURL, http.MethodDelete, in.backend); err == nil {
-				err = stopWithin(ctx, in.ctr, 10*time.Second)
-				s.mu.Lock()
-				s.instances[i-1] = nil
-				s.mu.Unlock()
-			}
-		}
-	case "restart-redis":
-		ev.Target = "redis"
-		err = s.restartRedis(ctx)
-	default:
-		err = fmt.Errorf("unknown action %q", kind)
-	}
-	ev.At = time.Now()
-	if err != nil {
-		ev.Detail = err.Error()
-		return ev, fmt.Errorf("%s: %w", kind, err)
-	}
-	return ev, nil
+	return act(ctx, s, kind, i)
 }
+
+var _ stackParts = (*dockerStack)(nil)
+
+func (s *dockerStack) actKill(ctx context.Context, i int) (string, error) {
+	in, err := s.instance(i)
+	if err != nil {
+		return "", err
+	}
+	return in.name, s.kill(ctx, in.ctr)
+}
+
+func (s *dockerStack) actRestart(ctx context.Context, i int) (string, error) {
+	in, err := s.instance(i)
+	if err != nil {
+		return "", err
+	}
+	return in.name, s.restartInstance(ctx, in)
+}
+
+func (s *dockerStack) actAdd(ctx context.Context) (string, error) {
+	// Reserve the slot, so that two additions at once get two numbers.
+	s.mu.Lock()
+	s.instances = append(s.instances, nil)
+	next := len(s.instances)
+	s.mu.Unlock()
+	in, err := s.startInstance(ctx, next)
+	if err != nil {
+		return "", err
+	}
+	if err := lbBackends(ctx, s.lbURL, http.MethodPost, in.backend); err != nil {
+		return in.name, err
+	}
+	// Done means taking load: wait for the balancer's first health check
+	// of the new backend (every 250 ms).
+	waitCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return in.name, waitBackendsHealthy(waitCtx, s.lbURL, in.backend)
+}
+
+func (s *dockerStack) actRemove(ctx context.Context, i int) (string, error) {
+	in, err := s.instance(i)
+	if err != nil {
+		return "", err
+	}
+	if err := lbBackends(ctx, s.lbURL, http.MethodDelete, in.backend); err != nil {
+		return in.name, err
+	}
+	err = stopWithin(ctx, in.ctr, 10*time.Second)
+	s.mu.Lock()
+	s.instances[i-1] = nil
+	s.mu.Unlock()
+	return in.name, err
+}
+
+func (s *dockerStack) actRestartRedis(ctx context.Context) error { return s.restartRedis(ctx) }
 
 // kill sends SIGKILL, the instant death of a machine (a stop, even with no
 // grace, would send SIGTERM first), and waits until the engine sees it dead.

@@ -268,59 +268,60 @@ func (s *processStack) instance(i int) (*instanceProcess, error) {
 
 // Act carries out a timed action on the process stack.
 func (s *processStack) Act(ctx context.Context, kind string, i int) (loadharness.Event, error) {
-	ev := loadharness.Event{Kind: kind}
-	var err error
-	switch kind {
-	case "kill-instance":
-		var in *instanceProcess
-		if in, err = s.instance(i); err == nil {
-			ev.Target = in.name
-			err = in.proc.kill()
-		}
-	case "restart-instance":
-		var in *instanceProcess
-		if in, err = s.instance(i); err == nil {
-			ev.Target = in.name
-			if err = in.proc.stopWithin(10 * time.Second); err == nil {
-				err = s.restartOnPort(ctx, i, in)
-			}
-		}
-	case "add-instance":
-		// Reserve the number under the lock so two adds at once never
-		// start the same instance twice.
-		s.mu.Lock()
-		s.instances = append(s.instances, nil)
-		next := len(s.instances)
-		s.mu.Unlock()
-		var in *instanceProcess
-		if in, err = s.startInstance(ctx, next); err == nil {
-			ev.Target = in.name
-			err = s.lbBackends(ctx, "POST", in.url)
-		}
-	case "remove-instance":
-		var in *instanceProcess
-		if in, err = s.instance(i); err == nil {
-			ev.Target = in.name
-			if err = s.lbBackends(ctx, "DELETE", in.url); err == nil {
-				err = in.proc.stopWithin(10 * time.Second)
-				s.mu.Lock()
-				s.instances[i-1] = nil
-				s.mu.Unlock()
-			}
-		}
-	case "restart-redis":
-		ev.Target = "redis"
-		err = s.redis.Restart(ctx)
-	default:
-		err = fmt.Errorf("unknown action %q", kind)
-	}
-	ev.At = time.Now()
-	if err != nil {
-		ev.Detail = err.Error()
-		return ev, fmt.Errorf("%s: %w", kind, err)
-	}
-	return ev, nil
+	return act(ctx, s, kind, i)
 }
+
+var _ stackParts = (*processStack)(nil)
+
+func (s *processStack) actKill(ctx context.Context, i int) (string, error) {
+	in, err := s.instance(i)
+	if err != nil {
+		return "", err
+	}
+	return in.name, in.proc.kill()
+}
+
+func (s *processStack) actRestart(ctx context.Context, i int) (string, error) {
+	in, err := s.instance(i)
+	if err != nil {
+		return "", err
+	}
+	if err := in.proc.stopWithin(10 * time.Second); err != nil {
+		return in.name, err
+	}
+	return in.name, s.restartOnPort(ctx, i, in)
+}
+
+func (s *processStack) actAdd(ctx context.Context) (string, error) {
+	// Reserve the number under the lock so two adds at once never start
+	// the same instance twice.
+	s.mu.Lock()
+	s.instances = append(s.instances, nil)
+	next := len(s.instances)
+	s.mu.Unlock()
+	in, err := s.startInstance(ctx, next)
+	if err != nil {
+		return "", err
+	}
+	return in.name, s.lbBackends(ctx, "POST", in.url)
+}
+
+func (s *processStack) actRemove(ctx context.Context, i int) (string, error) {
+	in, err := s.instance(i)
+	if err != nil {
+		return "", err
+	}
+	if err := s.lbBackends(ctx, "DELETE", in.url); err != nil {
+		return in.name, err
+	}
+	err = in.proc.stopWithin(10 * time.Second)
+	s.mu.Lock()
+	s.instances[i-1] = nil
+	s.mu.Unlock()
+	return in.name, err
+}
+
+func (s *processStack) actRestartRedis(ctx context.Context) error { return s.redis.Restart(ctx) }
 
 // restartOnPort starts instance i again on the port it had, so the balancer
 // finds it where it was: a replaced machine behind the same address.
