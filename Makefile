@@ -35,7 +35,7 @@ loadtest: build
 ## verify: the verdict-truth matrix: each known-bad shape must fail its gate, the healthy one pass 5 out of 5
 .PHONY: verify
 verify:
-	$(GO) test -count=1 -timeout 10m -run '^TestVerdictMatrix$$' -v ./harness
+	$(GO) test -count=1 -timeout 10m -run '^TestVerdictMatrix$$' -v ./internal/matrix
 
 ## bench: the harness's own performance in one run of under 5 minutes: throughput next to Vegeta's
 ## attacker and wrk, percentile accuracy, aggregate memory over 10M results, time to verdict of

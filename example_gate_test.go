@@ -34,7 +34,7 @@ func ExampleGate_Evaluate() {
 	})
 	r := g.Evaluate("browse", measure)
 	fmt.Println(r.Pass, r.Display)
-	fmt.Println(loadharness.Judge([]loadharness.GateResult{r}, false))
+	fmt.Println(loadharness.Judge(loadharness.Evidence{Gates: []loadharness.GateResult{r}}).Verdict)
 	// Output:
 	// true p95 = 734ms (gate < 2s, margin 1.27s)
 	// pass

@@ -179,8 +179,8 @@ var _ Measurer = Measurers(nil)
 type GateResult struct {
 	// Scenario is the scenario the gate was judged on; "" is the whole run.
 	Scenario string `json:"scenario"`
-	// Gate is the gate's canonical text.
-	Gate string `json:"gate"`
+	// Gate is the gate as parsed; it is written as its canonical text.
+	Gate Gate `json:"gate"`
 	// Measured, Threshold and Margin are in the canonical Unit.
 	Measured  float64 `json:"measured"`
 	Unit      string  `json:"unit"`
@@ -199,7 +199,7 @@ type GateResult struct {
 func (g Gate) Evaluate(scenario string, m Measurer) GateResult {
 	r := GateResult{
 		Scenario:  scenario,
-		Gate:      g.String(),
+		Gate:      g,
 		Unit:      g.Metric.Kind.Unit(),
 		Threshold: g.Threshold,
 	}
@@ -235,21 +235,6 @@ func (g Gate) display(v float64, pass bool, margin float64) string {
 		verdict = "missed by " + k.format(math.Abs(margin), 3)
 	}
 	return fmt.Sprintf("%s = %s (gate %s %s, %s)", g.subject(), measured, g.Op, threshold, verdict)
-}
-
-// Judge turns gate results into a verdict: invalid when the generator could
-// not hold the asked load (the gates then prove nothing), fail when any gate
-// failed or could not be measured, pass otherwise.
-func Judge(results []GateResult, generatorBound bool) Verdict {
-	if generatorBound {
-		return VerdictInvalid
-	}
-	for _, r := range results {
-		if !r.Pass {
-			return VerdictFail
-		}
-	}
-	return VerdictPass
 }
 
 // FailedGates counts the results that did not pass, missing ones included.
@@ -421,4 +406,15 @@ func acceptsUnit(k MetricKind, unit string) bool {
 	default:
 		return unit == ""
 	}
+}
+
+// MustParseGate is ParseGate for gates written in code (fixtures, tests,
+// built-in defaults); it panics when text does not parse, like
+// regexp.MustCompile.
+func MustParseGate(text string) Gate {
+	g, err := ParseGate(text)
+	if err != nil {
+		panic("loadharness.MustParseGate(" + strconv.Quote(text) + "): " + err.Error())
+	}
+	return g
 }

@@ -144,7 +144,7 @@ func TestGateEvaluate(t *testing.T) {
 			if got.Display != tt.display {
 				t.Errorf("display = %q, want %q", got.Display, tt.display)
 			}
-			if got.Gate != g.String() || got.Scenario != tt.scenario || got.Threshold != g.Threshold {
+			if !got.Gate.Equal(g) || got.Scenario != tt.scenario || got.Threshold != g.Threshold {
 				t.Errorf("result %+v does not name gate %q on %q", got, g, tt.scenario)
 			}
 			if got, want := got.Unit, g.Metric.Kind.Unit(); got != want {
@@ -203,35 +203,6 @@ func TestOpMargin(t *testing.T) {
 				t.Errorf("%v.Margin(%v, %v) = %v, want %v", tt.op, tt.measured, tt.threshold, got, tt.want)
 			}
 		})
-	}
-}
-
-func TestJudge(t *testing.T) {
-	pass := loadharness.GateResult{Pass: true}
-	fail := loadharness.GateResult{Pass: false}
-	missing := loadharness.GateResult{Missing: true}
-	tests := []struct {
-		name           string
-		results        []loadharness.GateResult
-		generatorBound bool
-		want           loadharness.Verdict
-	}{
-		{"no gates", nil, false, loadharness.VerdictPass},
-		{"all pass", []loadharness.GateResult{pass, pass}, false, loadharness.VerdictPass},
-		{"one fails", []loadharness.GateResult{pass, fail}, false, loadharness.VerdictFail},
-		{"missing fails", []loadharness.GateResult{pass, missing}, false, loadharness.VerdictFail},
-		{"generator bound beats pass", []loadharness.GateResult{pass}, true, loadharness.VerdictInvalid},
-		{"generator bound beats fail", []loadharness.GateResult{fail}, true, loadharness.VerdictInvalid},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := loadharness.Judge(tt.results, tt.generatorBound); got != tt.want {
-				t.Errorf("Judge = %v, want %v", got, tt.want)
-			}
-		})
-	}
-	if got, want := loadharness.FailedGates([]loadharness.GateResult{pass, fail, missing}), 2; got != want {
-		t.Errorf("FailedGates = %d, want %d", got, want)
 	}
 }
 

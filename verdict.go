@@ -42,18 +42,6 @@ func (v Verdict) String() string {
 	}
 }
 
-// ExitCode is the process exit code that reports v.
-func (v Verdict) ExitCode() int {
-	switch v {
-	case VerdictPass:
-		return ExitPass
-	case VerdictInvalid:
-		return ExitInvalid
-	default:
-		return ExitFail
-	}
-}
-
 // MarshalJSON writes the verdict as its name.
 func (v Verdict) MarshalJSON() ([]byte, error) { return json.Marshal(v.String()) }
 

@@ -14,7 +14,9 @@ import (
 	"sync"
 	"time"
 
-	"loadharness/harness"
+	"loadharness/harness/stack"
+	"loadharness/harness/stack/docker"
+	"loadharness/harness/stack/process"
 	"loadharness/scenarios"
 )
 
@@ -129,7 +131,7 @@ func benchProviders(ctx context.Context, cfg config, skip string) error {
 		if err != nil {
 			return fmt.Errorf("stack directory: %w", err)
 		}
-		var p harness.Provider
+		var p stack.Provider
 		var call string
 		name = strings.TrimSpace(name)
 		if name == skip {
@@ -143,21 +145,21 @@ func benchProviders(ctx context.Context, cfg config, skip string) error {
 			if err != nil {
 				return err
 			}
-			p = &harness.Processes{TargetBin: bin, Dir: dir}
-			call = "harness.Processes{TargetBin: bin/target}"
+			p = &process.Provider{TargetBin: bin, Dir: dir}
+			call = "process.Provider{TargetBin: bin/target}"
 		case "docker":
-			if !harness.DockerAvailable(ctx) {
+			if !docker.Available(ctx) {
 				os.RemoveAll(dir)
 				fmt.Printf("    %-8s n/a: no Docker engine answers\n", name)
 				continue
 			}
-			if !harness.ImagePresent(ctx, harness.DefaultTargetImage) || !harness.ImagePresent(ctx, harness.LocalRedisImage) {
+			if !docker.ImagePresent(ctx, docker.DefaultTargetImage) || !docker.ImagePresent(ctx, docker.LocalRedisImage) {
 				os.RemoveAll(dir)
-				fmt.Printf("    %-8s n/a: images %s and %s are not built (make images)\n", name, harness.DefaultTargetImage, harness.LocalRedisImage)
+				fmt.Printf("    %-8s n/a: images %s and %s are not built (make images)\n", name, docker.DefaultTargetImage, docker.LocalRedisImage)
 				continue
 			}
-			p = &harness.Docker{RedisImage: harness.LocalRedisImage, TargetImage: harness.DefaultTargetImage, Dir: dir}
-			call = "harness.Docker{RedisImage: " + harness.LocalRedisImage + ", TargetImage: " + harness.DefaultTargetImage + "}"
+			p = &docker.Provider{RedisImage: docker.LocalRedisImage, TargetImage: docker.DefaultTargetImage, Dir: dir}
+			call = "docker.Provider{RedisImage: " + docker.LocalRedisImage + ", TargetImage: " + docker.DefaultTargetImage + "}"
 		default:
 			os.RemoveAll(dir)
 			continue

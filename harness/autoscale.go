@@ -6,12 +6,13 @@ import (
 	"time"
 
 	"loadharness"
+	"loadharness/harness/stack"
 	"loadharness/scenarios"
 )
 
 // actFunc carries out one action on the stack; reason is the event's
 // detail on success.
-type actFunc func(ctx context.Context, kind string, instance int, reason string) (loadharness.Event, error)
+type actFunc func(ctx context.Context, kind loadharness.ActionKind, instance int, reason string) (loadharness.Event, error)
 
 // autoscaler applies a scenario's scaling policy to the stack while the
 // scenario runs: once every scenarios.AutoscaleInterval it reads the
@@ -79,9 +80,9 @@ func (a *autoscaler) carryOut(ctx context.Context, d scaleDecision, v float64) {
 	var ok bool
 	switch d {
 	case scaleOut:
-		ev, err := a.act(ctx, scenarios.ActionAddInstance, 0, reason)
+		ev, err := a.act(ctx, loadharness.ActionAddInstance, 0, reason)
 		if ok = err == nil; ok {
-			if n, named := instanceNumber(ev.Target); named {
+			if n, named := stack.InstanceNumber(ev.Target); named {
 				a.present = append(a.present, n)
 			} else {
 				a.logf("autoscale: added %q, which it cannot remove later (no instance number)", ev.Target)
@@ -92,7 +93,7 @@ func (a *autoscaler) carryOut(ctx context.Context, d scaleDecision, v float64) {
 			return
 		}
 		newest := a.present[len(a.present)-1]
-		_, err := a.act(ctx, scenarios.ActionRemoveInstance, newest, reason)
+		_, err := a.act(ctx, loadharness.ActionRemoveInstance, newest, reason)
 		ok = err == nil
 		// Gone either way: a failed drain leaves an instance the policy
 		// cannot count on.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"loadharness"
+	"loadharness/harness/stack"
 	"loadharness/scenarios"
 )
 
@@ -26,12 +27,12 @@ func (f signalFunc) read(ctx context.Context) (float64, bool) { return f(ctx) }
 var _ signalSource = signalFunc(nil)
 
 // newSignal returns the source of sig for scenario on stack.
-func newSignal(sig scenarios.Signal, scenario string, stack Stack, tap *latencyTap) signalSource {
+func newSignal(sig scenarios.Signal, scenario string, st stack.Stack, tap *latencyTap) signalSource {
 	switch sig {
 	case scenarios.SignalQueueDepth:
-		return queueDepthSignal(stack)
+		return queueDepthSignal(st)
 	case scenarios.SignalCPU:
-		return newCPUSignal(stack)
+		return newCPUSignal(st)
 	default:
 		tap.arm(scenario)
 		return signalFunc(func(context.Context) (float64, bool) { return tap.take() })
@@ -113,12 +114,12 @@ const queueDepthMetric = "target_queue_depth"
 const cpuMetric = "process_cpu_seconds_total"
 
 // queueDepthSignal sums target_queue_depth over every instance's workers.
-func queueDepthSignal(stack Stack) signalSource {
-	scrape := newScraper(stack.Info().Shape.Workers)
+func queueDepthSignal(st stack.Stack) signalSource {
+	scrape := newScraper(st.Info().Shape.Workers)
 	return signalFunc(func(ctx context.Context) (float64, bool) {
 		ctx, cancel := context.WithTimeout(ctx, scenarios.AutoscaleInterval)
 		defer cancel()
-		m := scrape.Scrape(ctx, stack.MetricsURLs())
+		m := scrape.Scrape(ctx, st.MetricsURLs())
 		v, ok := m.Values[queueDepthMetric]
 		return v, ok && m.Workers > 0
 	})
@@ -130,7 +131,7 @@ func queueDepthSignal(stack Stack) signalSource {
 // averaged over the instances read twice in a row by the same number of
 // workers (a worker missed by one scrape would read as a drop).
 type cpuSignal struct {
-	stack  Stack
+	st     stack.Stack
 	scrape *scraper
 	last   map[string]cpuReading // by metrics URL
 }
@@ -141,14 +142,14 @@ type cpuReading struct {
 	workers int
 }
 
-func newCPUSignal(stack Stack) *cpuSignal {
-	return &cpuSignal{stack: stack, scrape: newScraper(stack.Info().Shape.Workers), last: map[string]cpuReading{}}
+func newCPUSignal(st stack.Stack) *cpuSignal {
+	return &cpuSignal{st: st, scrape: newScraper(st.Info().Shape.Workers), last: map[string]cpuReading{}}
 }
 
 func (c *cpuSignal) read(ctx context.Context) (float64, bool) {
 	ctx, cancel := context.WithTimeout(ctx, scenarios.AutoscaleInterval)
 	defer cancel()
-	urls := c.stack.MetricsURLs()
+	urls := c.st.MetricsURLs()
 	next := make(map[string]cpuReading, len(urls))
 	var sum float64
 	n := 0

@@ -2,7 +2,6 @@ package harness
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"loadharness"
+	"loadharness/harness/stack"
 	"loadharness/reports"
 	"loadharness/scenarios"
 )
@@ -23,27 +23,27 @@ type fakeStack struct {
 	fail      map[string]error // by action kind
 }
 
-var _ Stack = (*fakeStack)(nil)
+var _ stack.Stack = (*fakeStack)(nil)
 
 func (f *fakeStack) URL() string { return "http://127.0.0.1:1" }
-func (f *fakeStack) Info() StackInfo {
-	return StackInfo{Provider: "fake", Shape: loadharness.StackShape{Instances: f.instances, Workers: 1}}
+func (f *fakeStack) Info() stack.Info {
+	return stack.Info{Provider: "fake", Shape: loadharness.StackShape{Instances: f.instances, Workers: 1}}
 }
 func (f *fakeStack) MetricsURLs() []string       { return nil }
 func (f *fakeStack) Close(context.Context) error { return nil }
 
-func (f *fakeStack) Act(_ context.Context, kind string, i int) (loadharness.Event, error) {
+func (f *fakeStack) Act(_ context.Context, kind loadharness.ActionKind, i int) (loadharness.Event, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, fmt.Sprintf("%s %d", kind, i))
-	if err := f.fail[kind]; err != nil {
-		return loadharness.Event{Kind: kind, Detail: err.Error()}, err
+	if err := f.fail[string(kind)]; err != nil {
+		return loadharness.Event{Kind: string(kind), Detail: err.Error()}, err
 	}
-	if kind == scenarios.ActionAddInstance {
+	if kind == loadharness.ActionAddInstance {
 		f.instances++
 		i = f.instances
 	}
-	return loadharness.Event{Kind: kind, Target: fmt.Sprintf("instance-%d", i), At: time.Now()}, nil
+	return loadharness.Event{Kind: string(kind), Target: fmt.Sprintf("instance-%d", i), At: time.Now()}, nil
 }
 
 func (f *fakeStack) actions() []string {
@@ -52,75 +52,14 @@ func (f *fakeStack) actions() []string {
 	return append([]string(nil), f.calls...)
 }
 
-func TestReplaceInstance(t *testing.T) {
-	tests := []struct {
-		name       string
-		fail       map[string]error
-		wantCalls  []string
-		wantErr    bool
-		wantDetail string
-	}{
-		{"surge then drain", nil, []string{"add-instance 0", "remove-instance 2"}, false, "replaced by instance-4"},
-		{"no replacement, no removal", map[string]error{"add-instance": errors.New("no room")},
-			[]string{"add-instance 0"}, true, "start the replacement: no room"},
-		{"removal fails", map[string]error{"remove-instance": errors.New("drain timed out")},
-			[]string{"add-instance 0", "remove-instance 2"}, true, "instance-4 started, but removing instance-2 failed: drain timed out"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			stack := &fakeStack{instances: 3, fail: tt.fail}
-			ev, err := replaceInstance(context.Background(), stack, 2)
-			if (err != nil) != tt.wantErr {
-				t.Errorf("err = %v, want error %v", err, tt.wantErr)
-			}
-			if got := stack.actions(); fmt.Sprint(got) != fmt.Sprint(tt.wantCalls) {
-				t.Errorf("calls = %v, want %v", got, tt.wantCalls)
-			}
-			if got, want := ev.Kind, scenarios.ActionReplaceInstance; got != want {
-				t.Errorf("kind = %q, want %q", got, want)
-			}
-			if got, want := ev.Target, "instance-2"; got != want {
-				t.Errorf("target = %q, want %q", got, want)
-			}
-			if ev.Detail != tt.wantDetail {
-				t.Errorf("detail = %q, want %q", ev.Detail, tt.wantDetail)
-			}
-			if ev.At.IsZero() {
-				t.Error("event has no time")
-			}
-		})
-	}
-}
-
-func TestInstanceNumber(t *testing.T) {
-	tests := []struct {
-		target string
-		want   int
-		ok     bool
-	}{
-		{"instance-4", 4, true},
-		{"instance-12", 12, true},
-		{"instance-0", 0, false},
-		{"instance-", 0, false},
-		{"redis", 0, false},
-		{"instance-x", 0, false},
-	}
-	for _, tt := range tests {
-		got, ok := instanceNumber(tt.target)
-		if got != tt.want || ok != tt.ok {
-			t.Errorf("instanceNumber(%q) = %d, %v; want %d, %v", tt.target, got, ok, tt.want, tt.ok)
-		}
-	}
-}
-
 func TestAutoscalerScalesOutAndBackIn(t *testing.T) {
 	if testing.Short() {
 		t.Skip("evaluates a policy once a second for a few seconds")
 	}
-	stack := &fakeStack{instances: 1}
+	st := &fakeStack{instances: 1}
 	rec := reports.NewRecovery(reports.NewAggregate(time.Now()))
 	sc := &scenarios.Scenario{Name: "s"}
-	w := &scenarioEvents{sc: sc, stack: stack, rec: rec, tap: newLatencyTap(), logf: t.Logf}
+	w := &scenarioEvents{sc: sc, st: st, rec: rec, tap: newLatencyTap(), logf: t.Logf}
 	// The signal is high for two readings, then low.
 	var mu sync.Mutex
 	readings := []float64{900, 900, 10, 10, 10, 10}
@@ -140,14 +79,14 @@ func TestAutoscalerScalesOutAndBackIn(t *testing.T) {
 	defer cancel()
 	w.scaler = startAutoscaler(ctx, policy, 1, signal, w.act, t.Logf)
 	deadline := time.Now().Add(10 * time.Second)
-	for len(stack.actions()) < 2 && time.Now().Before(deadline) {
+	for len(st.actions()) < 2 && time.Now().Before(deadline) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	events := w.finish(scenarios.Outcome{})
-	if got, want := fmt.Sprint(stack.actions()), "[add-instance 0 remove-instance 2]"; got != want {
+	if got, want := fmt.Sprint(st.actions()), "[add-instance 0 remove-instance 2]"; got != want {
 		t.Fatalf("actions = %s, want %s", got, want)
 	}
-	if len(events) != 2 || events[0].Detail != "autoscale: p95 900ms > 500ms for 2s" || events[1].Kind != scenarios.ActionRemoveInstance {
+	if len(events) != 2 || events[0].Detail != "autoscale: p95 900ms > 500ms for 2s" || events[1].Kind != string(loadharness.ActionRemoveInstance) {
 		t.Errorf("events = %+v, want the scale-out and the scale-in with their reasons", events)
 	}
 	scale := loadharness.Metric{Name: loadharness.MetricScaleEvents, Kind: loadharness.KindCount}
@@ -215,16 +154,16 @@ func TestLoadSteps(t *testing.T) {
 func TestEventKindsAgree(t *testing.T) {
 	// reports cannot import scenarios: its names of the actions must match.
 	pairs := [][2]string{
-		{scenarios.ActionKillInstance, reports.EventKillInstance},
-		{scenarios.ActionRestartInstance, reports.EventRestartInstance},
-		{scenarios.ActionReplaceInstance, reports.EventReplaceInstance},
-		{scenarios.ActionAddInstance, reports.EventAddInstance},
-		{scenarios.ActionRemoveInstance, reports.EventRemoveInstance},
-		{scenarios.ActionRestartRedis, reports.EventRestartRedis},
+		{string(loadharness.ActionKillInstance), reports.EventKillInstance},
+		{string(loadharness.ActionRestartInstance), reports.EventRestartInstance},
+		{string(loadharness.ActionReplaceInstance), reports.EventReplaceInstance},
+		{string(loadharness.ActionAddInstance), reports.EventAddInstance},
+		{string(loadharness.ActionRemoveInstance), reports.EventRemoveInstance},
+		{string(loadharness.ActionRestartRedis), reports.EventRestartRedis},
 	}
 	// A fault's events are fault-on and fault-off (harness/fault.go), not
 	// its action's kind.
-	kinds := slices.DeleteFunc(slices.Clone(scenarios.ActionKinds), func(k string) bool { return k == scenarios.ActionFault })
+	kinds := slices.DeleteFunc(slices.Clone(loadharness.ActionKinds), func(k loadharness.ActionKind) bool { return k == loadharness.ActionFault })
 	if got, want := len(pairs), len(kinds); got != want {
 		t.Fatalf("%d pairs for %d action kinds: add the new kind to reports", got, want)
 	}

@@ -8,13 +8,14 @@ import (
 	"strings"
 	"time"
 
+	"loadharness/harness/stack"
 	"loadharness/reports"
 )
 
 // environment describes where the run happened, for the sign-off report.
 // The commit is asked of git when the harness runs inside a checkout;
 // builds here carry no VCS stamp (-buildvcs=false).
-func environment(info StackInfo) reports.Environment {
+func environment(info stack.Info) reports.Environment {
 	host, _ := os.Hostname()
 	return reports.Environment{
 		Commit:    gitCommit(),

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"loadharness"
+	"loadharness/harness/stack"
 	"loadharness/reports"
 	"loadharness/scenarios"
 )
@@ -16,7 +17,7 @@ import (
 // the load steps reaction_time counts from. Run starts one per scenario.
 type scenarioEvents struct {
 	sc     *scenarios.Scenario
-	stack  Stack
+	st     stack.Stack
 	rec    *reports.Recovery
 	tap    *latencyTap
 	logf   func(format string, args ...any)
@@ -27,14 +28,18 @@ type scenarioEvents struct {
 // rule (from the scenario's recovery block, else its tightest p95 gate) and
 // starts the scaling policy, if any, on its own goroutine. The caller must
 // call finish once the scenario has run.
-func watchScenario(ctx context.Context, sc *scenarios.Scenario, stack Stack, rec *reports.Recovery, tap *latencyTap,
-	gates []loadharness.Gate, logf func(string, ...any)) *scenarioEvents {
+func watchScenario(ctx context.Context, sc *scenarios.Scenario, st stack.Stack, rec *reports.Recovery, tap *latencyTap,
+	logf func(string, ...any)) *scenarioEvents {
+	gates := make([]loadharness.Gate, len(sc.Gates))
+	for i, spec := range sc.Gates {
+		gates[i] = spec.Gate
+	}
 	rule := reports.RecoveryRuleFor(reports.RecoveryRule{P95: sc.Recovery.P95, Stable: sc.Recovery.For}, gates)
 	rec.Track(sc.Name, rule)
-	w := &scenarioEvents{sc: sc, stack: stack, rec: rec, tap: tap, logf: logf}
+	w := &scenarioEvents{sc: sc, st: st, rec: rec, tap: tap, logf: logf}
 	if sc.Autoscale != nil {
-		signal := newSignal(sc.Autoscale.Signal, sc.Name, stack, tap)
-		w.scaler = startAutoscaler(ctx, *sc.Autoscale, stack.Info().Shape.Instances, signal, w.act, logf)
+		signal := newSignal(sc.Autoscale.Signal, sc.Name, st, tap)
+		w.scaler = startAutoscaler(ctx, *sc.Autoscale, st.Info().Shape.Instances, signal, w.act, logf)
 	}
 	return w
 }
@@ -42,21 +47,15 @@ func watchScenario(ctx context.Context, sc *scenarios.Scenario, stack Stack, rec
 // timed carries out a timed action of the scenario: the engine's Act hook.
 // A failed action is an event with its error, never the end of the run.
 func (w *scenarioEvents) timed(ctx context.Context, a scenarios.Action) loadharness.Event {
-	ev, _ := w.act(ctx, a.Do, a.Instance, "")
+	ev, _ := w.act(ctx, loadharness.ActionKind(a.Do), a.Instance, "")
 	return ev
 }
 
 // act carries out one action on the stack through the recorder; reason,
 // when set, is the event's detail on success (why the policy acted).
-func (w *scenarioEvents) act(ctx context.Context, kind string, instance int, reason string) (loadharness.Event, error) {
-	return w.rec.Act(w.sc.Name, kind, func() (loadharness.Event, error) {
-		var ev loadharness.Event
-		var err error
-		if kind == scenarios.ActionReplaceInstance {
-			ev, err = replaceInstance(ctx, w.stack, instance)
-		} else {
-			ev, err = w.stack.Act(ctx, kind, instance)
-		}
+func (w *scenarioEvents) act(ctx context.Context, kind loadharness.ActionKind, instance int, reason string) (loadharness.Event, error) {
+	return w.rec.Act(w.sc.Name, string(kind), func() (loadharness.Event, error) {
+		ev, err := w.st.Act(ctx, kind, instance)
 		if err != nil {
 			w.logf("%s: action %s: %v", w.sc.Name, kind, err)
 			return ev, err

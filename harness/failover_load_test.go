@@ -35,6 +35,3 @@ func hostLoad() float64 {
 	}
 	return v / float64(runtime.NumCPU())
 }
-
-// hostOverloaded reports whether the host is past overloadedHost now.
-func hostOverloaded() bool { return hostLoad() > overloadedHost }

@@ -13,6 +13,7 @@ import (
 
 	"loadharness"
 	"loadharness/harness"
+	"loadharness/harness/stack/process"
 	"loadharness/reports"
 	"loadharness/scenarios"
 )
@@ -35,12 +36,8 @@ func runEventSuite(tb testing.TB, suite *scenarios.Suite) reports.Summary {
 	out := tb.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), eventSuiteTimeout)
 	defer cancel()
-	summary, err := harness.Run(ctx, harness.Config{
-		Suite:    suite,
-		Provider: &harness.Processes{TargetBin: targetBin, Dir: out, Logf: tb.Logf},
-		OutDir:   out,
-		Logf:     tb.Logf,
-	})
+	res, err := harness.RunOn(ctx, &process.Provider{TargetBin: targetBin, Dir: out, Logf: tb.Logf}, suite, false, harness.WithLogf(tb.Logf))
+	summary := res.Summary
 	if err != nil {
 		tb.Fatalf("run %s: %v", suite.Name, err)
 	}
@@ -98,7 +95,7 @@ func leftovers(dir string) []string {
 func gateResult(tb testing.TB, s reports.Summary, name string) loadharness.GateResult {
 	tb.Helper()
 	for _, g := range s.Gates {
-		if strings.HasPrefix(g.Gate, name+" ") {
+		if g.Gate.Metric.Name == name {
 			return g
 		}
 	}
@@ -120,7 +117,7 @@ func requireGates(t *testing.T, s reports.Summary, loadBefore float64, timing ..
 		}
 		isTiming := false
 		for _, name := range timing {
-			isTiming = isTiming || strings.HasPrefix(g.Gate, name)
+			isTiming = isTiming || g.Gate.Metric.Name == name
 		}
 		if isTiming && overloaded {
 			t.Logf("NOT JUDGED: %s failed on an overloaded host (load %.1f per core before, %.1f after; judged below %.0f)",
@@ -146,7 +143,7 @@ func TestFailoverSuitePasses(t *testing.T) {
 	// The kill is an event of the summary, timed within the measured run.
 	var kills []loadharness.Event
 	for _, ev := range s.Events {
-		if ev.Kind == scenarios.ActionKillInstance {
+		if ev.Kind == string(loadharness.ActionKillInstance) {
 			kills = append(kills, ev)
 		}
 	}
@@ -199,7 +196,7 @@ func TestScaleOutSuitePasses(t *testing.T) {
 	judged := s
 	judged.Gates = nil
 	for _, g := range s.Gates {
-		if strings.HasPrefix(g.Gate, "recovery_time") {
+		if g.Gate.Metric.Name == loadharness.MetricRecoveryTime {
 			t.Logf("not judged here (see above): %s", g.Display)
 			continue
 		}
@@ -209,10 +206,10 @@ func TestScaleOutSuitePasses(t *testing.T) {
 
 	var adds, removes []loadharness.Event
 	for _, ev := range s.Events {
-		switch ev.Kind {
-		case scenarios.ActionAddInstance:
+		switch loadharness.ActionKind(ev.Kind) {
+		case loadharness.ActionAddInstance:
 			adds = append(adds, ev)
-		case scenarios.ActionRemoveInstance:
+		case loadharness.ActionRemoveInstance:
 			removes = append(removes, ev)
 		}
 	}
@@ -238,7 +235,7 @@ func TestRollingRestartSuitePasses(t *testing.T) {
 	requireGates(t, s, load, "p95", "errors")
 	var replaced []string
 	for _, ev := range s.Events {
-		if ev.Kind == scenarios.ActionReplaceInstance && strings.HasPrefix(ev.Detail, "replaced by ") {
+		if ev.Kind == string(loadharness.ActionReplaceInstance) && strings.HasPrefix(ev.Detail, "replaced by ") {
 			replaced = append(replaced, ev.Target)
 		}
 	}

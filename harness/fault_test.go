@@ -4,14 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"loadharness"
 	"loadharness/harness"
+	"loadharness/harness/stack"
+	"loadharness/harness/stack/external"
+	"loadharness/harness/stack/process"
 	"loadharness/reports"
 	"loadharness/scenarios"
 )
@@ -41,25 +42,11 @@ scenarios:
 	out := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	summary, err := harness.Run(ctx, harness.Config{
-		Suite:    suite,
-		Provider: &harness.Processes{TargetBin: targetBin, Dir: out, Logf: t.Logf},
-		OutDir:   out,
-		Logf:     t.Logf,
-	})
+	res, err := harness.RunOn(ctx, &process.Provider{TargetBin: targetBin, Dir: out, Logf: t.Logf}, suite, false, harness.WithLogf(t.Logf))
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
-	f, err := os.Open(filepath.Join(out, harness.ResultsFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	agg := reports.NewAggregate(summary.Started)
-	if _, err := scenarios.ReadRaw(ctx, f, agg); err != nil {
-		t.Fatal(err)
-	}
-	return summary, agg.Seconds(loadharness.Scope{Scenario: "f"})
+	return res.Summary, res.Aggregate.Seconds(loadharness.Scope{Scenario: "f"})
 }
 
 // faultWindow returns the figures of the seconds while the fault was on,
@@ -158,10 +145,8 @@ func TestFaultsNeedTheProcessProvider(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Nothing listens there: the refusal comes before any request.
-	_, err = harness.Run(context.Background(), harness.Config{
-		Suite: suite, Provider: harness.External{URL: "http://127.0.0.1:9"}, OutDir: t.TempDir(),
-	})
-	if !errors.Is(err, harness.ErrNoFaults) {
+	_, err = harness.RunOn(context.Background(), external.Provider{URL: "http://127.0.0.1:9"}, suite, false)
+	if !errors.Is(err, stack.ErrNoFaults) {
 		t.Fatalf("Run: %v, want ErrNoFaults", err)
 	}
 }

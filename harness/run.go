@@ -1,3 +1,9 @@
+// Package harness runs a suite's scenarios against a stack that is up and
+// judges them: the one run loop behind `loadtest run`, capacity probes,
+// the verdict-truth matrix and shards. It wires scenarios/ (the load) and
+// reports/ (the aggregates and summaries) together; neither of those knows
+// the other. Stacks and their providers are in harness/stack; what a run
+// leaves on disk is harness/rundir's.
 package harness
 
 import (
@@ -5,153 +11,101 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+	"sync"
 	"time"
 
 	"loadharness"
+	"loadharness/harness/stack"
 	"loadharness/reports"
 	"loadharness/scenarios"
 )
 
-// File names a run writes into its output directory.
-const (
-	SummaryFile = "summary.json"
-	ResultsFile = "results.json"
-)
-
-// Config is one run of a suite.
-type Config struct {
-	Suite    *scenarios.Suite
-	Provider Provider
-	// OutDir receives summary.json, the raw results and the stack's logs.
-	OutDir string
-	// Progress receives a line per second while scenarios run, and the
-	// verdict table at the end; nil is silent.
-	Progress io.Writer
-	// Live redraws the progress line in place (Progress is a terminal).
-	Live bool
-	// Logf reports what the harness does; nil is silent.
-	Logf func(format string, args ...any)
-	// ExplicitTarget says the user named the target (--target): only then
-	// may the load leave this machine (see CheckTarget).
-	ExplicitTarget bool
-}
-
-// ErrInterrupted is wrapped by Run's error when ctx ended the run early; the
-// partial summary has been written.
+// ErrInterrupted is wrapped by Run's error when ctx ended the run early;
+// the result still holds whatever was measured.
 var ErrInterrupted = errors.New("run interrupted")
 
-// Run brings the stack up, runs the suite's scenarios one after the other,
-// judges the gates and writes OutDir/summary.json. It returns an error only
-// when the harness itself could not run (bad gate, stack would not start,
-// output not writable) or was interrupted; a failed gate is a verdict, not an
-// error. Whatever was measured before an interruption is summarized.
-func Run(ctx context.Context, cfg Config) (reports.Summary, error) {
-	summary := reports.Summary{Suite: cfg.Suite.Name, Stack: cfg.Suite.Stack, Started: time.Now()}
-	gates, err := parseSuiteGates(cfg.Suite)
-	if err != nil {
-		return summary, err
-	}
-	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
-		return summary, fmt.Errorf("output directory: %w", err)
-	}
-	rawFile, err := os.Create(filepath.Join(cfg.OutDir, ResultsFile))
-	if err != nil {
-		return summary, fmt.Errorf("raw results: %w", err)
-	}
-	defer rawFile.Close()
+// Result is what Run measured and judged.
+type Result struct {
+	// Summary holds the figures, the gates and the verdict.
+	Summary reports.Summary
+	// Aggregate is every result folded per second, for the charts.
+	Aggregate *reports.Aggregate
+	// Target is the target's own metrics sampled during the run (with
+	// WithTargetSamples); nil otherwise.
+	Target []reports.TargetSample
+	// Environment says where the run ran.
+	Environment reports.Environment
+	// Outcomes are the engine's own accounts, by scenario.
+	Outcomes map[string]scenarios.Outcome
+	// SetupRequests and SetupFailed count the setup results left out by
+	// WithoutSetupResults, and how many of them failed.
+	SetupRequests, SetupFailed int
+}
 
-	logf := cfg.Logf
-	if logf == nil {
-		logf = func(string, ...any) {}
-	}
-	logf("starting the stack: %d instance(s) × %d worker(s) × %d thread(s), sessions in %s, data sets in %s",
-		cfg.Suite.Stack.Instances, cfg.Suite.Stack.Workers, cfg.Suite.Stack.Threads, cfg.Suite.Stack.SessionStore, cfg.Suite.Stack.DatasetStore)
-	stackStart := time.Now()
-	provider, err := withFaults(cfg.Provider, cfg.Suite)
-	if err != nil {
-		return summary, err
-	}
-	stack, err := provider.Start(ctx, cfg.Suite.Stack)
-	if err != nil {
-		if ctx.Err() != nil {
-			// Start has torn down what it began; nothing was measured.
-			return summary, fmt.Errorf("%w while the stack started: %v", ErrInterrupted, context.Cause(ctx))
-		}
-		return summary, fmt.Errorf("start stack: %w", err)
-	}
-	defer func() {
-		teardown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := stack.Close(teardown); err != nil {
-			logf("tear down: %v", err)
-		}
-	}()
-	if err := checkStackTargets(stack, cfg.ExplicitTarget, logf); err != nil {
-		return summary, err
-	}
-	info := stack.Info()
-	summary.Provider = info.Provider
-	summary.Warnings = append(summary.Warnings, info.Warnings...)
-	logf("stack ready in %s at %s (redis: %s)", time.Since(stackStart).Round(time.Millisecond), stack.URL(), info.RedisKind)
+// ReportInput is everything the sign-off report of r shows.
+func (r Result) ReportInput() reports.ReportInput {
+	return reports.ReportInput{Summary: r.Summary, Aggregate: r.Aggregate, Target: r.Target, Environment: r.Environment}
+}
 
-	sampler := startTargetSampler(ctx, stack, cfg.Suite.Stack.Workers, DefaultSampleInterval)
+// Run runs the suite's scenarios one after the other on st, which is up
+// (see Up), judges their gates with loadharness.Judge and returns what it
+// measured. It writes no file and leaves the stack up: results reach the
+// sinks given WithSink, and the caller decides what goes to disk. It
+// returns an error only when the harness could not run (a sink failed, a
+// scenario could not start) or ctx ended (ErrInterrupted); a failed gate or
+// an abort is a verdict, not an error.
+func Run(ctx context.Context, s *scenarios.Suite, st stack.Stack, opts ...Option) (Result, error) {
+	cfg := newConfig(opts)
+	info := st.Info()
+	res := Result{
+		Summary: reports.Summary{
+			Suite: s.Name, Stack: s.Stack, Started: time.Now(),
+			Provider: info.Provider, Warnings: append([]string(nil), info.Warnings...),
+		},
+		Outcomes:    map[string]scenarios.Outcome{},
+		Environment: environment(info),
+	}
+	var sampler *targetSampler
+	if cfg.sampleEvery > 0 {
+		sampler = startTargetSampler(ctx, st, s.Stack.Workers, cfg.sampleEvery)
+	}
 	agg := reports.NewAggregate(time.Now())
 	// rec measures around events (recovery_time and the like); tap feeds a
 	// scaling policy's p95 signal.
 	rec, tap := reports.NewRecovery(agg), newLatencyTap()
-	sink := loadharness.Sinks{agg, rec, tap, scenarios.NewRawWriter(rawFile)}
-	scrape := newScraper(cfg.Suite.Stack.Workers)
+	sink := append(loadharness.Sinks{agg, rec, tap}, cfg.sinks...)
+	scrape := newScraper(s.Stack.Workers)
 	targetDeltas := targetMeasurer{}
-	outcomes := map[string]scenarios.Outcome{}
-	var generatorBound bool
 	var runErr error
-	var aborted *Abort
-
-	for _, sc := range cfg.Suite.Scenarios {
+	for _, sc := range s.Scenarios {
 		if ctx.Err() != nil {
 			break
 		}
-		before := scrape.Scrape(ctx, stack.MetricsURLs())
-		events := watchScenario(ctx, sc, stack, rec, tap, gates[sc.Name], logf)
-		stopProgress := startProgress(cfg.Progress, cfg.Live, agg, sc)
-		// The abort rule cancels only this scenario's context, so an abort
-		// is told apart from an interruption of the whole run.
-		scCtx, cancelScenario := context.WithCancelCause(ctx)
-		stopAbort := watchAbort(scCtx, cfg.Suite.Abort, sc.Name, agg.Seconds, cancelScenario, logf)
-		outcome, err := scenarios.Run(scCtx, sc, scenarios.RunOptions{
-			BaseURL:  stack.URL(),
-			UserBase: sc.UserBase,
-			Sink:     sink,
-			Session:  cfg.Suite.Session,
-			Act:      faultHook(stack, events, logf),
-			Logf:     logf,
-		})
-		stopProgress()
-		abort := stopAbort()
-		cancelScenario(nil)
-		outcomes[sc.Name] = outcome
-		clearFaults(context.WithoutCancel(ctx), stack, events)
+		before := scrape.Scrape(ctx, st.MetricsURLs())
+		events := watchScenario(ctx, sc, st, rec, tap, cfg.logf)
+		sr := runScenario(ctx, s, sc, st, agg, sink, events, cfg)
+		res.SetupRequests += sr.setupRequests
+		res.SetupFailed += sr.setupFailed
+		res.Outcomes[sc.Name] = sr.outcome
+		clearFaults(context.WithoutCancel(ctx), st, events)
 		// The scenario's timed actions, its scaling policy's and its load steps.
-		summary.Events = append(summary.Events, events.finish(outcome)...)
-		summary.Warnings = append(summary.Warnings, prefixed(sc.Name, outcome.Warnings)...)
-		if outcome.GeneratorBound {
-			generatorBound = true
-			summary.InvalidReasons = append(summary.InvalidReasons, prefixed(sc.Name, outcome.Reasons)...)
+		res.Summary.Events = append(res.Summary.Events, events.finish(sr.outcome)...)
+		res.Summary.Warnings = append(res.Summary.Warnings, prefixed(sc.Name, sr.outcome.Warnings)...)
+		if sr.outcome.GeneratorBound {
+			res.Summary.InvalidReasons = append(res.Summary.InvalidReasons, prefixed(sc.Name, sr.outcome.Reasons)...)
 		}
-		after := scrape.Scrape(context.WithoutCancel(ctx), stack.MetricsURLs())
+		after := scrape.Scrape(context.WithoutCancel(ctx), st.MetricsURLs())
 		targetDeltas[sc.Name] = after.Delta(before)
 		for _, missed := range after.Missed {
-			logf("metrics of %s: %s", sc.Name, missed)
+			cfg.logf("metrics of %s: %s", sc.Name, missed)
 		}
-		if abort != nil {
-			aborted = abort
-			summary.Events = append(summary.Events, abort.Event())
+		if sr.abort != nil {
+			res.Summary.Aborted = sc.Name + ": " + sr.abort.Reason
+			res.Summary.Events = append(res.Summary.Events, sr.abort.Event())
 			break // the rest of the suite would hammer the same failing target
 		}
-		if err != nil {
-			runErr = fmt.Errorf("scenario %s: %w", sc.Name, err)
+		if sr.err != nil {
+			runErr = fmt.Errorf("scenario %s: %w", sc.Name, sr.err)
 			break
 		}
 	}
@@ -160,98 +114,120 @@ func Run(ctx context.Context, cfg Config) (reports.Summary, error) {
 	}
 
 	measurer := loadharness.Measurers{agg, rec, targetDeltas}
-	for _, sc := range cfg.Suite.Scenarios {
-		if _, ran := outcomes[sc.Name]; !ran {
+	for _, sc := range s.Scenarios {
+		if _, ran := res.Outcomes[sc.Name]; !ran {
 			continue
 		}
-		for _, g := range gates[sc.Name] {
-			summary.Gates = append(summary.Gates, g.Evaluate(sc.Name, measurer))
+		for _, spec := range sc.Gates {
+			res.Summary.Gates = append(res.Summary.Gates, spec.Gate.Evaluate(sc.Name, measurer))
 		}
 	}
-	summary.Scenarios = reports.BuildScenarioSummaries(agg)
-	for i := range summary.Scenarios {
-		summary.Scenarios[i].AskedRPS = outcomes[summary.Scenarios[i].Name].AskedRPS
+	res.Summary.Scenarios = reports.BuildScenarioSummaries(agg)
+	for i := range res.Summary.Scenarios {
+		res.Summary.Scenarios[i].AskedRPS = res.Outcomes[res.Summary.Scenarios[i].Name].AskedRPS
 	}
-	summary.Verdict = loadharness.Judge(summary.Gates, generatorBound)
-	if aborted != nil {
-		// The target failed the run, whatever the gates of what ran say.
-		summary.Verdict = loadharness.VerdictFail
-		summary.InvalidReasons = append(summary.InvalidReasons, aborted.Scenario+": "+aborted.Reason)
-	}
-	interrupted := ctx.Err() != nil
-	if interrupted {
-		summary.Verdict = loadharness.VerdictInvalid
-		summary.InvalidReasons = append(summary.InvalidReasons, "the run was interrupted: the figures cover only what ran")
+	if ctx.Err() != nil {
+		res.Summary.Interrupted = true
 		runErr = fmt.Errorf("%w: %v", ErrInterrupted, context.Cause(ctx))
 	}
-	samples := sampler.Stop()
-	summary.Finished = time.Now()
-	if err := writeSummary(cfg.OutDir, summary); err != nil {
-		return summary, errors.Join(runErr, err)
+	res.Summary.Verdict = loadharness.Judge(res.Summary.Evidence()).Verdict
+	if sampler != nil {
+		res.Target = sampler.Stop()
 	}
-	if err := WriteArtefacts(cfg.OutDir, reports.ReportInput{
-		Summary: summary, Aggregate: agg, Target: samples, Environment: environment(info),
-	}); err != nil {
-		// The summary is written and the verdict stands: a report that fails
-		// to render loses no figure, so it does not turn the exit code into 2.
-		logf("WARNING: report not written: %v", err)
-	}
-	if cfg.Progress != nil {
-		if err := reports.WriteVerdictTable(cfg.Progress, summary); err != nil {
-			logf("verdict table: %v", err)
+	res.Aggregate = agg
+	res.Summary.Finished = time.Now()
+	if cfg.progress != nil {
+		if err := reports.WriteVerdictTable(cfg.progress, res.Summary); err != nil {
+			cfg.logf("verdict table: %v", err)
 		}
 	}
-	return summary, runErr
+	return res, runErr
 }
 
-// parseSuiteGates parses every scenario's gates before anything starts, so a
-// typo never costs a stack start; every problem is reported at once.
-func parseSuiteGates(s *scenarios.Suite) (map[string][]loadharness.Gate, error) {
-	gates := map[string][]loadharness.Gate{}
-	var errs []error
-	for _, sc := range s.Scenarios {
-		for _, spec := range sc.Gates {
-			g, err := loadharness.ParseGate(spec.Text)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s:%d:%d: gate %q: %w", s.File, spec.Pos.Line, spec.Pos.Column, spec.Text, err))
-				continue
-			}
-			gates[sc.Name] = append(gates[sc.Name], g)
+// scenarioRun is what one scenario's run left.
+type scenarioRun struct {
+	outcome                    scenarios.Outcome
+	abort                      *Abort // nil unless an abort check stopped it
+	setupRequests, setupFailed int
+	err                        error
+}
+
+// runScenario runs one scenario while its abort checks watch it.
+func runScenario(ctx context.Context, s *scenarios.Suite, sc *scenarios.Scenario, st stack.Stack,
+	agg *reports.Aggregate, sink loadharness.Sink, events *scenarioEvents, cfg runConfig) scenarioRun {
+	// An abort cancels only this scenario's context, so that it is told
+	// apart from an interruption of the whole run.
+	scCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	checks := cfg.abortChecks
+	if !s.Abort.Off {
+		checks = append([]AbortCheck{suiteAbortCheck(s.Abort)}, checks...)
+	}
+	stopWatch := watchAbort(scCtx, sc.Name, agg, checks, cancel, cfg.logf)
+
+	var setups []*setupFilter
+	var mu sync.Mutex
+	newSink := func(users int) loadharness.Sink {
+		var next loadharness.Sink = lockedSink{mu: &mu, next: sink}
+		if !cfg.skipSetup {
+			return next
 		}
+		f := &setupFilter{remaining: users * len(sc.Setup), next: next}
+		setups = append(setups, f)
+		return f
 	}
-	return gates, errors.Join(errs...)
+	stopProgress := startProgress(cfg.progress, cfg.live, agg, sc)
+	opts := scenarios.RunOptions{
+		BaseURL:  st.URL(),
+		UserBase: sc.UserBase,
+		Session:  s.Session,
+		Act:      faultHook(st, events, cfg.logf),
+		Logf:     cfg.logf,
+	}
+	var run scenarioRun
+	if cfg.spawn != nil && sc.Users > cfg.spawn.Batch {
+		run.outcome, run.err = runSpawned(scCtx, *cfg.spawn, sc, newSink, opts)
+	} else {
+		opts.Sink = newSink(sc.Users)
+		run.outcome, run.err = scenarios.Run(scCtx, sc, opts)
+	}
+	stopProgress()
+	run.abort = stopWatch()
+	for _, f := range setups {
+		run.setupRequests += f.seen
+		run.setupFailed += f.failed
+	}
+	if run.abort != nil && ctx.Err() == nil {
+		run.err = nil // the abort ended the scenario: a verdict, not an error
+	} else {
+		run.abort = nil
+	}
+	return run
 }
 
-// actOn adapts the stack's actions to the engine's hook; a failed action is
-// an event with its error, never the end of the run.
-func actOn(stack Stack, logf func(string, ...any)) func(context.Context, scenarios.Action) loadharness.Event {
-	return func(ctx context.Context, a scenarios.Action) loadharness.Event {
-		ev, err := stack.Act(ctx, a.Do, a.Instance)
-		if err != nil {
-			logf("action %s: %v", a.Do, err)
-		} else {
-			logf("action %s %s done", a.Do, ev.Target)
+// setupFilter drops the first results of a scenario, its setup's: the
+// engine delivers every user's setup results before any other.
+type setupFilter struct {
+	remaining, seen, failed int
+	next                    loadharness.Sink
+}
+
+// Add drops r while setup results remain, counting the failed ones, and
+// passes every later result on.
+func (f *setupFilter) Add(r *loadharness.Result) {
+	if f.remaining > 0 {
+		f.remaining--
+		f.seen++
+		if r.Failed() {
+			f.failed++
 		}
-		return ev
+		return
 	}
+	f.next.Add(r)
 }
 
-func writeSummary(dir string, s reports.Summary) error {
-	tmp := filepath.Join(dir, SummaryFile+".tmp")
-	f, err := os.Create(tmp)
-	if err != nil {
-		return fmt.Errorf("write summary: %w", err)
-	}
-	if err := reports.WriteSummaryJSON(f, s); err != nil {
-		f.Close()
-		return fmt.Errorf("write summary: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write summary: %w", err)
-	}
-	// Rename so a reader never sees half a summary.
-	return os.Rename(tmp, filepath.Join(dir, SummaryFile))
-}
+// Close does nothing: the sinks behind it are closed once, by Run.
+func (f *setupFilter) Close() error { return nil }
 
 func prefixed(scenario string, lines []string) []string {
 	out := make([]string, 0, len(lines))
@@ -259,4 +235,73 @@ func prefixed(scenario string, lines []string) []string {
 		out = append(out, scenario+": "+l)
 	}
 	return out
+}
+
+// Option changes how Run runs a suite.
+type Option func(*runConfig)
+
+type runConfig struct {
+	sinks       []loadharness.Sink
+	progress    io.Writer
+	live        bool
+	logf        func(format string, args ...any)
+	abortChecks []AbortCheck
+	skipSetup   bool
+	spawn       *Spawn
+	sampleEvery time.Duration
+}
+
+func newConfig(opts []Option) runConfig {
+	cfg := runConfig{logf: func(string, ...any) {}}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return cfg
+}
+
+// WithSink passes every result to sink too, after the run's own
+// aggregates; Run closes it at the end. A raw results encoder goes here.
+func WithSink(sink loadharness.Sink) Option {
+	return func(c *runConfig) { c.sinks = append(c.sinks, sink) }
+}
+
+// WithProgress prints a line a second while scenarios run, and the verdict
+// table at the end, to w; live redraws the line in place (w is a terminal).
+func WithProgress(w io.Writer, live bool) Option {
+	return func(c *runConfig) { c.progress, c.live = w, live }
+}
+
+// WithLogf reports what the harness does through logf.
+func WithLogf(logf func(format string, args ...any)) Option {
+	return func(c *runConfig) {
+		if logf != nil {
+			c.logf = logf
+		}
+	}
+}
+
+// WithAbortCheck adds a check asked twice a second while a scenario runs
+// (after the suite's own abort rule); a reason stops the scenario at once
+// and fails the run with it.
+func WithAbortCheck(check AbortCheck) Option {
+	return func(c *runConfig) { c.abortChecks = append(c.abortChecks, check) }
+}
+
+// WithoutSetupResults leaves each scenario's setup results (every user's
+// login and upload) out of the aggregate and the gates, so that a capacity
+// step is judged on its steady load; they are counted in
+// Result.SetupRequests and SetupFailed instead.
+func WithoutSetupResults() Option {
+	return func(c *runConfig) { c.skipSetup = true }
+}
+
+// WithSpawn starts each scenario's users in batches (see Spawn).
+func WithSpawn(sp Spawn) Option {
+	return func(c *runConfig) { c.spawn = &sp }
+}
+
+// WithTargetSamples reads the target's own metrics every interval during
+// the run, for the report's target chart (see DefaultSampleInterval).
+func WithTargetSamples(every time.Duration) Option {
+	return func(c *runConfig) { c.sampleEvery = every }
 }

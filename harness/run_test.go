@@ -4,12 +4,13 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"loadharness"
 	"loadharness/harness"
+	"loadharness/harness/stack/process"
+	"loadharness/internal/testbin"
 	"loadharness/reports"
 	"loadharness/scenarios"
 )
@@ -18,22 +19,7 @@ import (
 var targetBin string
 
 func TestMain(m *testing.M) {
-	os.Exit(runTests(m))
-}
-
-func runTests(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "harness-test-")
-	if err != nil {
-		panic(err)
-	}
-	defer os.RemoveAll(dir)
-	targetBin = filepath.Join(dir, "target")
-	out, err := exec.Command("go", "build", "-o", targetBin, "loadharness/cmd/target").CombinedOutput()
-	if err != nil {
-		os.Stderr.Write(out)
-		panic("build target: " + err.Error())
-	}
-	return m.Run()
+	os.Exit(testbin.Main(m.Run, []*string{&targetBin}, "loadharness/cmd/target"))
 }
 
 // MustRunSuite runs the suite file on a process stack and returns its summary.
@@ -52,19 +38,11 @@ func MustRunSuite(tb testing.TB, file string) reports.Summary {
 	out := tb.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	summary, err := harness.Run(ctx, harness.Config{
-		Suite:    suite,
-		Provider: &harness.Processes{TargetBin: targetBin, Dir: out, Logf: tb.Logf},
-		OutDir:   out,
-		Logf:     tb.Logf,
-	})
+	res, err := harness.RunOn(ctx, &process.Provider{TargetBin: targetBin, Dir: out, Logf: tb.Logf}, suite, false, harness.WithLogf(tb.Logf))
 	if err != nil {
 		tb.Fatalf("run %s: %v", file, err)
 	}
-	if _, err := os.Stat(filepath.Join(out, harness.SummaryFile)); err != nil {
-		tb.Fatalf("summary not written: %v", err)
-	}
-	return summary
+	return res.Summary
 }
 
 func scenarioByName(tb testing.TB, s reports.Summary, name string) reports.ScenarioSummary {
@@ -108,7 +86,7 @@ func TestMemorySessionsAcrossWorkersAreLost(t *testing.T) {
 	}
 	failed := false
 	for _, g := range s.Gates {
-		if g.Gate == "sessions_lost == 0" && !g.Pass {
+		if g.Gate.String() == "sessions_lost == 0" && !g.Pass {
 			failed = true
 		}
 	}
@@ -123,7 +101,7 @@ func TestImpossibleGateFails(t *testing.T) {
 		t.Fatalf("verdict = %s, want %s", got, want)
 	}
 	for _, g := range s.Gates {
-		switch g.Gate {
+		switch g.Gate.String() {
 		case "p95 < 1ms":
 			if g.Pass || g.Margin >= 0 {
 				t.Errorf("p95 < 1ms passed or has no negative margin: %+v", g)
@@ -134,7 +112,7 @@ func TestImpossibleGateFails(t *testing.T) {
 			}
 		}
 	}
-	if got, want := s.Verdict.ExitCode(), loadharness.ExitFail; got != want {
+	if got, want := loadharness.Judge(s.Evidence()).ExitCode, loadharness.ExitFail; got != want {
 		t.Errorf("exit code = %d, want %d", got, want)
 	}
 }

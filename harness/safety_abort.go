@@ -35,7 +35,7 @@ type Abort struct {
 
 // Event is the abort as drawn on the charts.
 func (a Abort) Event() loadharness.Event {
-	return loadharness.Event{At: a.At, Kind: "abort", Target: a.Scenario, Detail: a.Reason}
+	return loadharness.Event{At: a.At, Kind: loadharness.EventAbort, Target: a.Scenario, Detail: a.Reason}
 }
 
 // abortCheck looks at secs, the scenario's seconds so far, and reports the
@@ -76,12 +76,28 @@ func abortCheck(rule scenarios.AbortRule, secs []reports.SecondStats, now time.T
 	return "", false
 }
 
-// watchAbort checks the scenario's error rate twice a second and, when the
-// rule fires, cancels the scenario with ErrAborted. stop ends the watch and
-// returns the abort, nil when the rule never fired.
-func watchAbort(ctx context.Context, rule scenarios.AbortRule, scenario string,
-	seconds func(loadharness.Scope) []reports.SecondStats, cancel context.CancelCauseFunc, logf func(string, ...any)) (stop func() *Abort) {
-	if rule.Off {
+// AbortCheck is asked twice a second about a running scenario, with the
+// results folded so far; a non-empty reason stops the scenario at once and
+// fails the run. live answers for loadharness.Scope{Scenario: scenario}.
+type AbortCheck func(scenario string, live *reports.Aggregate, now time.Time) (reason string)
+
+// suiteAbortCheck is the suite's own abort rule (see abortCheck).
+func suiteAbortCheck(rule scenarios.AbortRule) AbortCheck {
+	return func(scenario string, live *reports.Aggregate, now time.Time) string {
+		reason, fire := abortCheck(rule, live.Seconds(loadharness.Scope{Scenario: scenario}), now)
+		if !fire {
+			return ""
+		}
+		return reason
+	}
+}
+
+// watchAbort asks every check about the scenario twice a second and, when
+// one gives a reason, cancels the scenario with ErrAborted. The returned
+// stop ends the watch and returns the abort, nil when none fired.
+func watchAbort(ctx context.Context, scenario string, live *reports.Aggregate, checks []AbortCheck,
+	cancel context.CancelCauseFunc, logf func(string, ...any)) (stop func() *Abort) {
+	if len(checks) == 0 {
 		return func() *Abort { return nil }
 	}
 	done := make(chan struct{})
@@ -98,14 +114,16 @@ func watchAbort(ctx context.Context, rule scenarios.AbortRule, scenario string,
 				result <- nil
 				return
 			case now := <-tick.C:
-				reason, fire := abortCheck(rule, seconds(loadharness.Scope{Scenario: scenario}), now)
-				if !fire {
-					continue
+				for _, check := range checks {
+					reason := check(scenario, live, now)
+					if reason == "" {
+						continue
+					}
+					logf("%s: %s; stopping it so it does not keep hammering a failing target (set `abort: off` in the suite to run on)", scenario, reason)
+					cancel(fmt.Errorf("%w: %s", ErrAborted, reason))
+					result <- &Abort{At: now, Scenario: scenario, Reason: reason}
+					return
 				}
-				logf("%s: %s; stopping the run so it does not keep hammering a failing target (set `abort: off` in the suite to run on)", scenario, reason)
-				cancel(fmt.Errorf("%w: %s", ErrAborted, reason))
-				result <- &Abort{At: now, Scenario: scenario, Reason: reason}
-				return
 			}
 		}
 	}()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"loadharness"
+	"loadharness/harness/stack/external"
 	"loadharness/reports"
 	"loadharness/scenarios"
 )
@@ -95,12 +96,8 @@ func TestRunAbortsWhenErrorsStayHigh(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	started := time.Now()
-	summary, err := Run(ctx, Config{
-		Suite:    failingSuite(t, "abort: {error_rate: 50%, for: 2s}"),
-		Provider: External{URL: srv.URL},
-		OutDir:   t.TempDir(),
-		Logf:     t.Logf,
-	})
+	res, err := RunOn(ctx, external.Provider{URL: srv.URL}, failingSuite(t, "abort: {error_rate: 50%, for: 2s}"), false, WithLogf(t.Logf))
+	summary := res.Summary
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -110,12 +107,15 @@ func TestRunAbortsWhenErrorsStayHigh(t *testing.T) {
 	if got, want := summary.Verdict, loadharness.VerdictFail; got != want {
 		t.Errorf("verdict %s, want %s", got, want)
 	}
-	if got := strings.Join(summary.InvalidReasons, "\n"); !strings.Contains(got, "first: aborted: error rate > 50% for 2s") {
-		t.Errorf("invalid reasons %q, want the abort", got)
+	if got := summary.Aborted; !strings.Contains(got, "first: aborted: error rate > 50% for 2s") {
+		t.Errorf("aborted %q, want the abort", got)
+	}
+	if len(summary.InvalidReasons) != 0 {
+		t.Errorf("invalid reasons %q: an abort is the target's failure, not the generator's", summary.InvalidReasons)
 	}
 	var aborts []loadharness.Event
 	for _, ev := range summary.Events {
-		if ev.Kind == "abort" {
+		if ev.Kind == loadharness.EventAbort {
 			aborts = append(aborts, ev)
 		}
 	}
@@ -140,16 +140,13 @@ func TestRunAbortOffRunsOn(t *testing.T) {
 	suite := failingSuite(t, "abort: off")
 	suite.Scenarios = suite.Scenarios[:1]
 	suite.Scenarios[0].Duration = 4 * time.Second
-	summary, err := Run(context.Background(), Config{
-		Suite:    suite,
-		Provider: External{URL: srv.URL},
-		OutDir:   t.TempDir(),
-	})
+	res, err := RunOn(context.Background(), external.Provider{URL: srv.URL}, suite, false)
+	summary := res.Summary
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
 	for _, ev := range summary.Events {
-		if ev.Kind == "abort" {
+		if ev.Kind == loadharness.EventAbort {
 			t.Errorf("abort event %+v with abort: off", ev)
 		}
 	}

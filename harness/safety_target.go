@@ -3,6 +3,7 @@ package harness
 import (
 	"errors"
 	"fmt"
+	"loadharness/harness/stack"
 	"net"
 	"net/url"
 	"strings"
@@ -48,8 +49,8 @@ func IsLoopbackHost(host string) bool {
 }
 
 // checkStackTargets checks the stack's URL and its metrics endpoints.
-func checkStackTargets(stack Stack, explicit bool, logf func(string, ...any)) error {
-	for _, u := range append([]string{stack.URL()}, stack.MetricsURLs()...) {
+func checkStackTargets(st stack.Stack, explicit bool, logf func(string, ...any)) error {
+	for _, u := range append([]string{st.URL()}, st.MetricsURLs()...) {
 		notice, err := CheckTarget(u, explicit)
 		if err != nil {
 			return err

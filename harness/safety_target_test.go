@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"loadharness/harness/stack/external"
 	"loadharness/scenarios"
 )
 
@@ -65,7 +66,7 @@ scenarios:
 		t.Fatal(err)
 	}
 	// 192.0.2.0/24 is TEST-NET-1: nothing is sent there, the check comes first.
-	_, err = Run(context.Background(), Config{Suite: suite, Provider: External{URL: "http://192.0.2.1:8080"}, OutDir: t.TempDir()})
+	_, err = RunOn(context.Background(), external.Provider{URL: "http://192.0.2.1:8080"}, suite, false)
 	if !errors.Is(err, ErrNotLoopback) {
 		t.Fatalf("Run: %v, want ErrNotLoopback", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"loadharness/harness/stack"
 	"loadharness/reports"
 )
 
@@ -34,12 +35,12 @@ type targetSampler struct {
 }
 
 // startTargetSampler starts sampling stack every interval.
-func startTargetSampler(ctx context.Context, stack Stack, workers int, interval time.Duration) *targetSampler {
+func startTargetSampler(ctx context.Context, st stack.Stack, workers int, interval time.Duration) *targetSampler {
 	ctx, cancel := context.WithCancel(ctx)
 	s := &targetSampler{stop: cancel, done: make(chan struct{})}
 	scrape := newScraper(workers)
 	redisAddr := ""
-	if r, ok := stack.(redisAddresser); ok {
+	if r, ok := st.(redisAddresser); ok {
 		redisAddr = r.RedisAddr()
 	}
 	go func() {
@@ -52,7 +53,7 @@ func startTargetSampler(ctx context.Context, stack Stack, workers int, interval 
 				return
 			case <-tick.C:
 			}
-			m := scrape.Scrape(ctx, stack.MetricsURLs())
+			m := scrape.Scrape(ctx, st.MetricsURLs())
 			values := make(map[string]float64, len(m.Values)+2)
 			for name, v := range m.Values {
 				if strings.HasPrefix(name, "target_") {

@@ -96,14 +96,15 @@ func latencyGates(gates []loadharness.GateResult, scenario string) []gateLine {
 		if g.Scenario != scenario && g.Scenario != "" {
 			continue
 		}
-		parsed, err := loadharness.ParseGate(g.Gate)
+		parsed := g.Gate
+		key := parsed.String()
 		// recovery_time and its kin are durations too, but not of requests:
 		// they do not belong on a request latency axis.
-		if err != nil || parsed.Metric.Kind != loadharness.KindLatency || parsed.Metric.FromEvents() || seen[g.Gate] {
+		if parsed.Metric.Kind != loadharness.KindLatency || parsed.Metric.FromEvents() || seen[key] {
 			continue
 		}
-		seen[g.Gate] = true
-		text := "gate " + g.Gate
+		seen[key] = true
+		text := "gate " + key
 		if g.Scenario == "" {
 			text += " (run)"
 		}

@@ -88,11 +88,12 @@ func errorGates(gates []loadharness.GateResult, scenario string) []gateLine {
 	var out []gateLine
 	seen := map[string]bool{}
 	for _, g := range gates {
-		if g.Scenario != scenario && g.Scenario != "" || seen[g.Gate] {
+		parsed := g.Gate
+		key := parsed.String()
+		if g.Scenario != scenario && g.Scenario != "" || seen[key] {
 			continue
 		}
-		parsed, err := loadharness.ParseGate(g.Gate)
-		if err != nil || parsed.Step != "" {
+		if parsed.Step != "" {
 			continue
 		}
 		var pct float64
@@ -104,8 +105,8 @@ func errorGates(gates []loadharness.GateResult, scenario string) []gateLine {
 		default:
 			continue
 		}
-		seen[g.Gate] = true
-		text := "gate " + g.Gate
+		seen[key] = true
+		text := "gate " + key
 		if g.Scenario == "" {
 			text += " (run)"
 		}

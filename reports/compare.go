@@ -131,7 +131,7 @@ type MetricChange struct {
 // GateChange is one gate in both runs.
 type GateChange struct {
 	Scenario string `json:"scenario"`
-	Gate     string `json:"gate"`
+	Gate     loadharness.Gate `json:"gate"`
 	// Baseline and Current are the gate's results; nil when the run did not
 	// judge it.
 	Baseline *loadharness.GateResult `json:"baseline"`

@@ -23,19 +23,19 @@ func (cmp comparer) gates(scenario string) []GateChange {
 		if g.Scenario != scenario {
 			continue
 		}
-		if _, dup := index[g.Gate]; dup {
+		if _, dup := index[g.Gate.String()]; dup {
 			continue
 		}
-		index[g.Gate] = len(out)
+		index[g.Gate.String()] = len(out)
 		out = append(out, GateChange{Scenario: scenario, Gate: g.Gate, Baseline: &g, Status: GateOnlyBaseline})
 	}
 	for _, g := range cmp.cur.Summary.Gates {
 		if g.Scenario != scenario {
 			continue
 		}
-		i, ok := index[g.Gate]
+		i, ok := index[g.Gate.String()]
 		if !ok {
-			index[g.Gate] = len(out)
+			index[g.Gate.String()] = len(out)
 			out = append(out, GateChange{Scenario: scenario, Gate: g.Gate, Current: &g, Status: GateOnlyCurrent})
 			continue
 		}
@@ -72,8 +72,8 @@ func gateStatus(before, now bool) string {
 // and the run's luck tipped it), yes when the metric cannot be resampled,
 // since then nothing says it is noise.
 func (cmp comparer) judgeNewlyFailing(gc *GateChange) {
-	gate, err := loadharness.ParseGate(gc.Gate)
-	if err != nil || !cmp.testable || gc.Current.Missing || gc.Baseline.Missing {
+	gate := gc.Gate
+	if !cmp.testable || gc.Current.Missing || gc.Baseline.Missing {
 		gc.Regression = true
 		gc.Note = "cannot be tested against the noise"
 		return

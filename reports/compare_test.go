@@ -54,7 +54,7 @@ func compareRun(tb testing.TB, label string, results []loadharness.Result, gates
 		}
 		s.Gates = append(s.Gates, g.Evaluate("browse", a))
 	}
-	s.Verdict = loadharness.Judge(s.Gates, false)
+	s.Verdict = loadharness.Judge(loadharness.Evidence{Gates: s.Gates}).Verdict
 	return reports.CompareRun{Label: label, Summary: s, Aggregate: a}
 }
 

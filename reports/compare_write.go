@@ -2,7 +2,6 @@ package reports
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -43,10 +42,7 @@ func WriteComparison(w io.Writer, c Comparison, format CompareFormat) error {
 	var buf bytes.Buffer
 	switch format {
 	case CompareJSON:
-		enc := json.NewEncoder(&buf)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(c); err != nil {
+		if err := WriteJSON(&buf, c); err != nil {
 			return fmt.Errorf("write comparison: %w", err)
 		}
 	case CompareMarkdown:
@@ -132,7 +128,7 @@ func writeComparisonMarkdown(w io.Writer, c Comparison) {
 				if g.Regression {
 					status = "**" + status + "**"
 				}
-				fmt.Fprintf(w, "| %s | %s | %s | %s |\n", mdCode(g.Gate), mdCell(gateOutcome(g.Baseline)), mdCell(gateOutcome(g.Current)), status)
+				fmt.Fprintf(w, "| %s | %s | %s | %s |\n", mdCode(g.Gate.String()), mdCell(gateOutcome(g.Baseline)), mdCell(gateOutcome(g.Current)), status)
 			}
 			fmt.Fprintln(w)
 		}
@@ -155,7 +151,7 @@ func comparisonResult(c Comparison) string {
 		}
 		for _, g := range sc.Gates {
 			if g.Regression {
-				which = append(which, sc.Name+" gate "+g.Gate)
+				which = append(which, sc.Name+" gate "+g.Gate.String())
 			}
 		}
 	}

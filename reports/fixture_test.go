@@ -135,7 +135,7 @@ func fixtureSummary(tb testing.TB) reports.Summary {
 	scenarios := reports.BuildScenarioSummaries(a)
 	scenarios[0].AskedRPS = 62.5
 	return reports.Summary{
-		Verdict:  loadharness.Judge(gates, false),
+		Verdict:  loadharness.Judge(loadharness.Evidence{Gates: gates}).Verdict,
 		Suite:    "scaling-plan",
 		Provider: "process",
 		Started:  fixtureStart,

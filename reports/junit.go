@@ -90,7 +90,7 @@ func WriteJUnit(w io.Writer, s Summary) error {
 	}
 	for _, g := range s.Gates {
 		suite := suiteOf(g.Scenario)
-		tc := junitCase{Name: g.Gate, Classname: classname(s.Suite, suite.Name), Time: "0", SystemOut: g.Display}
+		tc := junitCase{Name: g.Gate.String(), Classname: classname(s.Suite, suite.Name), Time: "0", SystemOut: g.Display}
 		switch {
 		case invalid:
 			tc.Error = &junitProblem{Message: invalidText, Type: "invalid", Text: g.Display}

@@ -61,7 +61,7 @@ func millionResults(tb testing.TB, n int) (*reports.Aggregate, reports.Summary) 
 	scenarios := reports.BuildScenarioSummaries(a)
 	scenarios[0].AskedRPS, scenarios[1].AskedRPS = float64(browse)/250, float64(n-browse)/250
 	return a, reports.Summary{
-		Verdict: loadharness.Judge(gates, false), Suite: "million", Provider: "process",
+		Verdict: loadharness.Judge(loadharness.Evidence{Gates: gates}).Verdict, Suite: "million", Provider: "process",
 		Started: t0, Finished: t0.Add(500 * time.Second),
 		Events:    []loadharness.Event{{At: t0.Add(300 * time.Second), Kind: "kill", Target: "instance-1"}},
 		Gates:     gates,

@@ -28,7 +28,7 @@ func FuzzReportText(f *testing.F) {
 			InvalidReasons: []string{text},
 			Warnings:       []string{text},
 			Events:         []loadharness.Event{{Kind: text, Target: text, Detail: text}},
-			Gates:          []loadharness.GateResult{{Scenario: text, Gate: text, Display: text, Unit: "ms"}},
+			Gates:          []loadharness.GateResult{{Scenario: text, Gate: loadharness.MustParseGate("p95 < 2s"), Display: text, Unit: "ms"}},
 			Scenarios: []reports.ScenarioSummary{{Name: text, Figures: reports.Figures{
 				Requests: 1, Failed: 1, Errors: map[string]int{text: 1},
 			}, Steps: []reports.StepSummary{{Name: text}}}},

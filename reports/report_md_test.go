@@ -23,7 +23,7 @@ func TestMarkdownVerdictFirst(t *testing.T) {
 		summary reports.Summary
 		want    []string
 	}{
-		{"pass", reports.Summary{Verdict: loadharness.VerdictPass, Gates: []loadharness.GateResult{{Gate: "p95 < 2s", Unit: "ms", Pass: true}}},
+		{"pass", reports.Summary{Verdict: loadharness.VerdictPass, Gates: []loadharness.GateResult{{Gate: loadharness.MustParseGate("p95 < 2s"), Unit: "ms", Pass: true}}},
 			[]string{"## Verdict: PASS", "Every gate held (1 of 1)."}},
 		{"pass without gates", reports.Summary{Verdict: loadharness.VerdictPass},
 			[]string{"## Verdict: PASS", "No gate was judged"}},

@@ -143,7 +143,7 @@ func gateRowOf(g loadharness.GateResult) gateRow {
 	measured, threshold := kind.FormatPair(g.Measured, g.Threshold)
 	row := gateRow{
 		Scenario:  scenarioLabel(g.Scenario),
-		Gate:      g.Gate,
+		Gate:      g.Gate.String(),
 		Measured:  measured,
 		Threshold: strings.TrimSpace(op + " " + threshold),
 		Margin:    kind.Format(g.Margin),

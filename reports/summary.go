@@ -17,6 +17,11 @@ type Summary struct {
 	// InvalidReasons says why an invalid run proves nothing, for example
 	// "generator fell behind the asked rate by 12%".
 	InvalidReasons []string `json:"invalid_reasons"`
+	// Aborted is why the run was stopped early because the target was
+	// clearly failing ("scenario: reason"); "" when it ran to its end.
+	Aborted string `json:"aborted,omitempty"`
+	// Interrupted says the run was cut short from outside (Ctrl-C).
+	Interrupted bool `json:"interrupted,omitempty"`
 	// Warnings qualify the figures without changing the verdict, for
 	// example "embedded Redis (miniredis): figures do not stand for real Redis".
 	Warnings  []string                 `json:"warnings"`
@@ -95,4 +100,9 @@ func figuresOf(s Stats) Figures {
 		Codes:           s.Codes,
 		Errors:          s.Errors,
 	}
+}
+
+// Evidence is what the summary's verdict rests on, for loadharness.Judge.
+func (s Summary) Evidence() loadharness.Evidence {
+	return loadharness.Evidence{Gates: s.Gates, Invalid: s.InvalidReasons, Aborted: s.Aborted, Interrupted: s.Interrupted}
 }

@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,16 +10,7 @@ import (
 // lists and maps are written as [] and {}, never null, so CI scripts can
 // index them without a guard.
 func WriteSummaryJSON(w io.Writer, s Summary) error {
-	// Encode into memory first so a value JSON cannot hold (NaN) leaves
-	// nothing half-written behind.
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false) // gates read "p95 < 2s", not "p95 \u003c 2s"
-	if err := enc.Encode(withEmptyCollections(s)); err != nil {
-		return fmt.Errorf("write summary: %w", err)
-	}
-	if _, err := buf.WriteTo(w); err != nil {
+	if err := WriteJSON(w, withEmptyCollections(s)); err != nil {
 		return fmt.Errorf("write summary: %w", err)
 	}
 	return nil

@@ -128,7 +128,7 @@ func TestWriteSummaryJSONReportsWriteError(t *testing.T) {
 
 func TestWriteSummaryJSONRefusesNaN(t *testing.T) {
 	var buf bytes.Buffer
-	s := reports.Summary{Gates: []loadharness.GateResult{{Gate: "p95 < 2s", Measured: math.NaN()}}}
+	s := reports.Summary{Gates: []loadharness.GateResult{{Gate: loadharness.MustParseGate("p95 < 2s"), Measured: math.NaN()}}}
 	if err := reports.WriteSummaryJSON(&buf, s); err == nil {
 		t.Error("WriteSummaryJSON of a NaN measurement succeeded")
 	}

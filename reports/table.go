@@ -55,15 +55,9 @@ func writeGateRows(w io.Writer, gates []loadharness.GateResult) {
 	_ = tw.Flush() // errors reach errWriter
 }
 
-// gateKind recovers the kind and operator of a gate result from its text,
-// or, for a hand-edited summary whose gate no longer parses, the kind from
-// its unit alone.
+// gateKind is the kind and operator of a gate result's gate.
 func gateKind(g loadharness.GateResult) (loadharness.MetricKind, string) {
-	if parsed, err := loadharness.ParseGate(g.Gate); err == nil {
-		return parsed.Metric.Kind, parsed.Op.String()
-	}
-	kind, _ := loadharness.KindForUnit(g.Unit)
-	return kind, ""
+	return g.Gate.Metric.Kind, g.Gate.Op.String()
 }
 
 func writeScenarioRows(w io.Writer, scenarios []ScenarioSummary) {

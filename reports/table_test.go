@@ -18,9 +18,9 @@ func TestVerdictTableGolden(t *testing.T) {
 }
 
 func TestVerdictLine(t *testing.T) {
-	pass := loadharness.GateResult{Gate: "errors == 0", Unit: "count", Pass: true}
-	fail := loadharness.GateResult{Gate: "p95 < 2s", Unit: "ms", Measured: 2500, Threshold: 2000, Margin: -500}
-	missing := loadharness.GateResult{Gate: "serialization_errors == 0", Unit: "count", Missing: true}
+	pass := loadharness.GateResult{Gate: loadharness.MustParseGate("errors == 0"), Unit: "count", Pass: true}
+	fail := loadharness.GateResult{Gate: loadharness.MustParseGate("p95 < 2s"), Unit: "ms", Measured: 2500, Threshold: 2000, Margin: -500}
+	missing := loadharness.GateResult{Gate: loadharness.MustParseGate("serialization_errors == 0"), Unit: "count", Missing: true}
 	tests := []struct {
 		name    string
 		summary reports.Summary
@@ -49,9 +49,9 @@ func TestVerdictTableRows(t *testing.T) {
 	s := reports.Summary{
 		Verdict: loadharness.VerdictFail,
 		Gates: []loadharness.GateResult{
-			{Scenario: "browse", Gate: "availability >= 99.9%", Unit: "ratio", Measured: 0.9988, Threshold: 0.999, Margin: -0.0002},
-			{Scenario: "", Gate: "serialization_errors == 0", Unit: "count", Missing: true},
-			{Scenario: "x", Gate: "hand-edited", Unit: "ms", Measured: 5, Threshold: 10, Margin: 5, Pass: true},
+			{Scenario: "browse", Gate: loadharness.MustParseGate("availability >= 99.9%"), Unit: "ratio", Measured: 0.9988, Threshold: 0.999, Margin: -0.0002},
+			{Scenario: "", Gate: loadharness.MustParseGate("serialization_errors == 0"), Unit: "count", Missing: true},
+			{Scenario: "x", Gate: loadharness.MustParseGate("p99 < 10ms"), Unit: "ms", Measured: 5, Threshold: 10, Margin: 5, Pass: true},
 		},
 	}
 	var buf bytes.Buffer
@@ -61,7 +61,7 @@ func TestVerdictTableRows(t *testing.T) {
 	for _, want := range []string{
 		"99.88%", ">= 99.9%", "-0.02%", "FAIL\n", // digits enough to see why it failed
 		"(run)", "n/a", "FAIL (not measured)",
-		"hand-edited", "5ms", "10ms", "PASS",
+		"p99 < 10ms", "5ms", "PASS",
 		"no scenarios",
 	} {
 		if !strings.Contains(buf.String(), want) {

@@ -13,6 +13,11 @@ import (
 
 	"loadharness"
 	"loadharness/harness"
+	"loadharness/harness/capacity"
+	"loadharness/harness/rundir"
+	"loadharness/harness/stack"
+	"loadharness/harness/stack/docker"
+	"loadharness/reports"
 	"loadharness/scenarios"
 )
 
@@ -44,13 +49,13 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	metricsURL := fs.String("metrics-url", "", "Prometheus endpoint of your service (with --provider external)")
 	targetBin := fs.String("target-bin", "", "path of the target binary for the process provider (default: next to loadtest, else bin/target)")
 	redisImage := fs.String("redis-image", envOr("LOADHARNESS_REDIS_IMAGE", ""), "Redis image for the docker provider")
-	targetImage := fs.String("target-image", envOr("LOADHARNESS_TARGET_IMAGE", harness.DefaultTargetImage), "target image for the docker provider")
+	targetImage := fs.String("target-image", envOr("LOADHARNESS_TARGET_IMAGE", docker.DefaultTargetImage), "target image for the docker provider")
 	start := fs.Float64("start", 0, "first load tried (default: the scenario's own users or rate)")
 	maxLoad := fs.Float64("max", 0, "highest load tried (default 5000 users or 20000/s)")
-	resolution := fs.Float64("resolution", harness.DefaultResolution, "stop bisecting when [last pass, first fail] is narrower than this share of the last pass")
-	warmup := fs.Duration("warmup", harness.DefaultStepWarmup, "warm-up of each step")
-	step := fs.Duration("step", harness.DefaultStepDuration, "measured duration of each step")
-	confirm := fs.Duration("confirm", harness.DefaultConfirmDuration, "measured duration of the run that confirms the capacity")
+	resolution := fs.Float64("resolution", capacity.DefaultResolution, "stop bisecting when [last pass, first fail] is narrower than this share of the last pass")
+	warmup := fs.Duration("warmup", capacity.DefaultStepWarmup, "warm-up of each step")
+	step := fs.Duration("step", capacity.DefaultStepDuration, "measured duration of each step")
+	confirm := fs.Duration("confirm", capacity.DefaultConfirmDuration, "measured duration of the run that confirms the capacity")
 	var grid gridFlag
 	fs.Var(&grid, "grid", `shapes to measure, e.g. "workers=1,2,4 instances=1,2,3" (repeatable); gives the seed's formula next to each`)
 	cost := fs.String("cost", "", `prices and loads for the fleet, e.g. "instance_monthly=47.5,redis_monthly=25,target_users=100,peak_users=200" (with --grid)`)
@@ -76,7 +81,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	search := harness.SearchOptions{Start: *start, Max: *maxLoad, Resolution: *resolution, Warmup: *warmup, Step: *step, Confirm: *confirm}
+	search := capacity.SearchOptions{Start: *start, Max: *maxLoad, Resolution: *resolution, Warmup: *warmup, Step: *step, Confirm: *confirm}
 	var progress io.Writer
 	if !*quiet {
 		progress = stdout
@@ -87,7 +92,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	pf := providerFlags{name: *provider, targetURL: *targetURL, metricsURL: *metricsURL, targetBin: *targetBin,
 		redisImage: *redisImage, targetImage: *targetImage}
 	c := capacityCmd{ctx: ctx, stdout: stdout, stderr: stderr, progress: progress, logf: logf, pf: pf,
-		scenario: *scenario, by: harness.LoadAxis(*by), search: search, explicit: *targetURL != ""}
+		scenario: *scenario, by: capacity.LoadAxis(*by), search: search, explicit: *targetURL != ""}
 
 	switch {
 	case *before != "" || *after != "":
@@ -97,14 +102,14 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		}
 		return c.compare(*before, *after, *outDir, *skipSearch)
 	case len(grid) > 0:
-		g, err := harness.ParseGrid(grid...)
+		g, err := capacity.ParseGrid(grid...)
 		if err != nil {
 			fmt.Fprintf(stderr, "loadtest capacity: %v\n", err)
 			return loadharness.ExitHarness
 		}
-		var price *harness.Cost
+		var price *capacity.Cost
 		if *cost != "" {
-			parsed, err := harness.ParseCost(*cost)
+			parsed, err := capacity.ParseCost(*cost)
 			if err != nil {
 				fmt.Fprintf(stderr, "loadtest capacity: %v\n", err)
 				return loadharness.ExitHarness
@@ -121,7 +126,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 }
 
 // shortForGrid shortens the steps the user did not set: a grid is many searches.
-func shortForGrid(o harness.SearchOptions, set map[string]bool) harness.SearchOptions {
+func shortForGrid(o capacity.SearchOptions, set map[string]bool) capacity.SearchOptions {
 	if !set["warmup"] {
 		o.Warmup = gridWarmup
 	}
@@ -145,8 +150,8 @@ type capacityCmd struct {
 	logf           func(string, ...any)
 	pf             providerFlags
 	scenario       string
-	by             harness.LoadAxis
-	search         harness.SearchOptions
+	by             capacity.LoadAxis
+	search         capacity.SearchOptions
 	// explicit says the user named the target (--target).
 	explicit bool
 }
@@ -161,28 +166,28 @@ func (c capacityCmd) single(suiteName, outDir string) int {
 	if err != nil {
 		return c.fail(err)
 	}
-	res, err := harness.Capacity(c.ctx, harness.CapacityConfig{Suite: suite, Scenario: c.scenario, By: c.by,
+	res, err := capacity.Search(c.ctx, capacity.Config{Suite: suite, Scenario: c.scenario, By: c.by,
 		Provider: prov, Search: c.search, Progress: c.progress, Logf: c.logf, ExplicitTarget: c.explicit})
 	if len(res.Curve) > 0 {
 		fmt.Fprintln(c.stdout)
-		if werr := harness.WriteCapacityTable(c.stdout, res); werr != nil {
+		if werr := capacity.WriteTable(c.stdout, res); werr != nil {
 			c.logf("%v", werr)
 		}
 		werr := errors.Join(
-			writeFile(filepath.Join(dir, harness.CapacityJSONFile), func(w io.Writer) error { return harness.WriteCapacityJSON(w, res) }),
-			writeFile(filepath.Join(dir, harness.CapacityCSVFile), func(w io.Writer) error { return harness.WriteCapacityCSV(w, res) }))
+			writeFile(filepath.Join(dir, rundir.CapacityJSONFile), func(w io.Writer) error { return capacity.WriteJSON(w, res) }),
+			writeFile(filepath.Join(dir, rundir.CapacityCSVFile), func(w io.Writer) error { return capacity.WriteCSV(w, res) }))
 		if werr != nil {
 			return c.fail(werr)
 		}
 		// The figures are written; a chart that fails to draw loses none of them.
-		if chart, cerr := harness.CapacityChart(res); cerr != nil {
+		if chart, cerr := capacity.Chart(res); cerr != nil {
 			c.logf("WARNING: capacity chart not drawn: %v", cerr)
 		} else if cerr := errors.Join(
-			os.WriteFile(filepath.Join(dir, harness.CapacityPNGFile), chart.PNG, 0o644),
-			os.WriteFile(filepath.Join(dir, harness.CapacitySVGFile), chart.SVG, 0o644)); cerr != nil {
+			os.WriteFile(filepath.Join(dir, rundir.CapacityPNGFile), chart.PNG, 0o644),
+			os.WriteFile(filepath.Join(dir, rundir.CapacitySVGFile), chart.SVG, 0o644)); cerr != nil {
 			return c.fail(fmt.Errorf("write capacity chart: %w", cerr))
 		}
-		fmt.Fprintf(c.stdout, "capacity: %s\n", filepath.Join(dir, harness.CapacityJSONFile))
+		fmt.Fprintf(c.stdout, "capacity: %s\n", filepath.Join(dir, rundir.CapacityJSONFile))
 	}
 	if code, done := c.ended(err); done {
 		return code
@@ -194,7 +199,7 @@ func (c capacityCmd) single(suiteName, outDir string) int {
 }
 
 // grid measures every shape and sets the seed's formula beside each.
-func (c capacityCmd) grid(suiteName, outDir string, g harness.Grid, cost *harness.Cost) int {
+func (c capacityCmd) grid(suiteName, outDir string, g capacity.Grid, cost *capacity.Cost) int {
 	suite, dir, code := c.prepare(suiteName, outDir, "capacity-plan-")
 	if suite == nil {
 		return code
@@ -203,23 +208,23 @@ func (c capacityCmd) grid(suiteName, outDir string, g harness.Grid, cost *harnes
 	if err != nil {
 		return c.fail(err)
 	}
-	res, err := harness.RunGrid(c.ctx, harness.GridConfig{
-		Capacity: harness.CapacityConfig{Suite: suite, Scenario: c.scenario, By: c.by, Provider: prov,
+	res, err := capacity.RunGrid(c.ctx, capacity.GridConfig{
+		Capacity: capacity.Config{Suite: suite, Scenario: c.scenario, By: c.by, Provider: prov,
 			Search: c.search, Progress: c.progress, Logf: c.logf, ExplicitTarget: c.explicit},
 		Grid: g, Cost: cost,
 	})
 	if len(res.Shapes) > 0 {
 		fmt.Fprintln(c.stdout)
-		if werr := harness.WriteGridTable(c.stdout, res); werr != nil {
+		if werr := capacity.WriteGridTable(c.stdout, res); werr != nil {
 			c.logf("%v", werr)
 		}
 		werr := errors.Join(
-			writeFile(filepath.Join(dir, harness.GridJSONFile), func(w io.Writer) error { return harness.WriteJSON(w, res) }),
-			writeFile(filepath.Join(dir, harness.GridCSVFile), func(w io.Writer) error { return harness.WriteGridCSV(w, res) }))
+			writeFile(filepath.Join(dir, rundir.GridJSONFile), func(w io.Writer) error { return reports.WriteJSON(w, res) }),
+			writeFile(filepath.Join(dir, rundir.GridCSVFile), func(w io.Writer) error { return capacity.WriteGridCSV(w, res) }))
 		if werr != nil {
 			return c.fail(werr)
 		}
-		fmt.Fprintf(c.stdout, "capacity plan: %s\n", filepath.Join(dir, harness.GridJSONFile))
+		fmt.Fprintf(c.stdout, "capacity plan: %s\n", filepath.Join(dir, rundir.GridJSONFile))
 	}
 	if code, done := c.ended(err); done {
 		return code
@@ -252,20 +257,20 @@ func (c capacityCmd) compare(beforeName, afterName, outDir string, skipSearch bo
 	if skipSearch {
 		scenario = ""
 	}
-	res, err := harness.CompareShapes(c.ctx, harness.CompareConfig{
+	res, err := capacity.CompareShapes(c.ctx, capacity.CompareConfig{
 		Before: before, After: after, Scenario: scenario, By: c.by, Search: c.search,
 		Progress: c.progress, Logf: c.logf, ExplicitTarget: c.explicit,
-		Provider: func(side string) (harness.Provider, error) { return c.provider(filepath.Join(outDir, side)) },
+		Provider: func(side string) (stack.Provider, error) { return c.provider(filepath.Join(outDir, side)) },
 	})
 	if len(res.Criteria) > 0 {
 		fmt.Fprintln(c.stdout)
-		if werr := harness.WriteComparison(c.stdout, res); werr != nil {
+		if werr := capacity.WriteComparison(c.stdout, res); werr != nil {
 			c.logf("%v", werr)
 		}
-		if werr := writeFile(filepath.Join(outDir, harness.CompareJSONFile), func(w io.Writer) error { return harness.WriteJSON(w, res) }); werr != nil {
+		if werr := writeFile(filepath.Join(outDir, rundir.CompareJSONFile), func(w io.Writer) error { return reports.WriteJSON(w, res) }); werr != nil {
 			return c.fail(werr)
 		}
-		fmt.Fprintf(c.stdout, "comparison: %s\n", filepath.Join(outDir, harness.CompareJSONFile))
+		fmt.Fprintf(c.stdout, "comparison: %s\n", filepath.Join(outDir, rundir.CompareJSONFile))
 	}
 	if code, done := c.ended(err); done {
 		return code
@@ -289,7 +294,7 @@ func (c capacityCmd) prepare(suiteName, outDir, prefix string) (*scenarios.Suite
 }
 
 // provider chooses the provider with its stack files under dir.
-func (c capacityCmd) provider(dir string) (harness.Provider, error) {
+func (c capacityCmd) provider(dir string) (stack.Provider, error) {
 	pf := c.pf
 	pf.outDir = dir
 	return chooseProvider(c.ctx, pf, c.stderr)

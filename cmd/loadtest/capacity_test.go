@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"loadharness/harness/capacity"
+	"loadharness/harness/rundir"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -10,7 +12,6 @@ import (
 	"testing"
 
 	"loadharness"
-	"loadharness/harness"
 )
 
 func TestCapacityUsageErrorsExit2(t *testing.T) {
@@ -64,18 +65,18 @@ func TestCapacityWritesItsFiles(t *testing.T) {
 	if !strings.Contains(stdout, "CAPACITY: 40/s") {
 		t.Errorf("stdout lacks the capacity line:\n%s", stdout)
 	}
-	data, err := os.ReadFile(filepath.Join(out, harness.CapacityJSONFile))
+	data, err := os.ReadFile(filepath.Join(out, rundir.CapacityJSONFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res harness.CapacityResult
+	var res capacity.Result
 	if err := json.Unmarshal(data, &res); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := res.LimitedBy, harness.LimitMax; got != want {
+	if got, want := res.LimitedBy, capacity.LimitMax; got != want {
 		t.Errorf("limited by %q, want %q", got, want)
 	}
-	for _, name := range []string{harness.CapacityCSVFile, harness.CapacityPNGFile, harness.CapacitySVGFile} {
+	for _, name := range []string{rundir.CapacityCSVFile, rundir.CapacityPNGFile, rundir.CapacitySVGFile} {
 		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
 			t.Error(err)
 		}

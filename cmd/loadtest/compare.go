@@ -7,7 +7,7 @@ import (
 	"io"
 
 	"loadharness"
-	"loadharness/harness"
+	"loadharness/harness/rundir"
 	"loadharness/reports"
 )
 
@@ -50,7 +50,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	var runs [2]reports.CompareRun
 	for i, path := range paths {
-		in, err := harness.LoadRuns(ctx, []string{path})
+		in, err := rundir.LoadRuns(ctx, []string{path})
 		if err != nil {
 			fmt.Fprintf(stderr, "loadtest: %v\n", err)
 			return loadharness.ExitHarness

@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 
 	"loadharness"
-	"loadharness/harness"
+	"loadharness/harness/rundir"
 	"loadharness/reports"
 )
 
@@ -39,7 +39,7 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if *outDir == "" {
 		*outDir = defaultReportDir(inputs)
 	}
-	summary, err := harness.Report(ctx, inputs, *outDir)
+	summary, err := rundir.Report(ctx, inputs, *outDir)
 	if err != nil {
 		fmt.Fprintf(stderr, "loadtest: %v\n", err)
 		return loadharness.ExitHarness
@@ -49,8 +49,8 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			fmt.Fprintf(stderr, "loadtest: %v\n", err)
 		}
 	}
-	fmt.Fprintf(stdout, "report: %s\n", filepath.Join(*outDir, harness.ReportHTMLFile))
-	return summary.Verdict.ExitCode()
+	fmt.Fprintf(stdout, "report: %s\n", filepath.Join(*outDir, rundir.ReportHTMLFile))
+	return loadharness.Judge(summary.Evidence()).ExitCode
 }
 
 // defaultReportDir regenerates a single run directory in place; anything

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"loadharness"
-	"loadharness/harness"
+	"loadharness/harness/rundir"
 	"loadharness/reports"
 	"loadharness/scenarios"
 )
@@ -66,7 +66,7 @@ func writeRawResults(t *testing.T, path string, results []loadharness.Result) {
 func writeRunDir(t *testing.T, results []loadharness.Result, gates ...string) string {
 	t.Helper()
 	dir := t.TempDir()
-	writeRawResults(t, filepath.Join(dir, harness.ResultsFile), results)
+	writeRawResults(t, filepath.Join(dir, rundir.ResultsFile), results)
 	a := reports.NewAggregate(cliStart)
 	for i := range results {
 		a.Add(&results[i])
@@ -80,8 +80,8 @@ func writeRunDir(t *testing.T, results []loadharness.Result, gates ...string) st
 		}
 		s.Gates = append(s.Gates, g.Evaluate("browse", a))
 	}
-	s.Verdict = loadharness.Judge(s.Gates, false)
-	f, err := os.Create(filepath.Join(dir, harness.SummaryFile))
+	s.Verdict = loadharness.Judge(loadharness.Evidence{Gates: s.Gates}).Verdict
+	f, err := os.Create(filepath.Join(dir, rundir.SummaryFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestReportMergesThreeRawFiles(t *testing.T) {
 	if code != loadharness.ExitPass {
 		t.Fatalf("exit %d, want %d\n%s%s", code, loadharness.ExitPass, stdout, stderr)
 	}
-	f, err := os.Open(filepath.Join(out, harness.SummaryFile))
+	f, err := os.Open(filepath.Join(out, rundir.SummaryFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestReportMergesThreeRawFiles(t *testing.T) {
 		t.Errorf("merged browse = %d requests, %d failed, %+v; one aggregate of the sum: %d, %d, %+v",
 			sc.Requests, sc.Failed, sc.Latency, want.Requests, want.Failed, want.Latency)
 	}
-	for _, name := range []string{harness.ReportHTMLFile, harness.ReportMarkdownFile, harness.JUnitFile} {
+	for _, name := range []string{rundir.ReportHTMLFile, rundir.ReportMarkdownFile, rundir.JUnitFile} {
 		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
@@ -152,7 +152,7 @@ func TestReportExitsWithTheVerdict(t *testing.T) {
 	if code != loadharness.ExitFail {
 		t.Errorf("exit %d, want %d (a gate failed)\n%s%s", code, loadharness.ExitFail, stdout, stderr)
 	}
-	if _, err := os.Stat(filepath.Join(dir, harness.ReportHTMLFile)); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, rundir.ReportHTMLFile)); err != nil {
 		t.Errorf("a run directory is not regenerated in place: %v", err)
 	}
 }
@@ -190,7 +190,7 @@ func TestCompareExitCodes(t *testing.T) {
 		{"30% slower", []string{"compare", base, slow}, exitRegression, "REGRESSION"},
 		{"same target", []string{"compare", base, same}, 0, "RESULT: no regression beyond the noise"},
 		{"markdown", []string{"compare", base, slow, "--format", "markdown"}, exitRegression, "| Metric |"},
-		{"summary files", []string{"compare", filepath.Join(base, harness.SummaryFile), filepath.Join(slow, harness.SummaryFile)}, exitRegression, "REGRESSION"},
+		{"summary files", []string{"compare", filepath.Join(base, rundir.SummaryFile), filepath.Join(slow, rundir.SummaryFile)}, exitRegression, "REGRESSION"},
 		{"one argument", []string{"compare", base}, loadharness.ExitHarness, ""},
 		{"bad format", []string{"compare", base, slow, "--format", "xml"}, loadharness.ExitHarness, ""},
 	}

@@ -12,6 +12,12 @@ import (
 
 	"loadharness"
 	"loadharness/harness"
+	"loadharness/harness/rundir"
+	"loadharness/harness/stack"
+	"loadharness/harness/stack/docker"
+	"loadharness/harness/stack/external"
+	"loadharness/harness/stack/process"
+	"loadharness/reports"
 	"loadharness/scenarios"
 )
 
@@ -21,8 +27,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	suiteName := fs.String("suite", "default", "built-in suite name (see 'loadtest suites') or path to a suite YAML file")
 	outDir := fs.String("out", "", "directory for summary.json, raw results and logs (default out/SUITE)")
 	provider := fs.String("provider", "auto", "how the stack comes up: auto (docker when an engine answers and the images are built, else process), process, docker or external")
-	redisImage := fs.String("redis-image", envOr("LOADHARNESS_REDIS_IMAGE", ""), "Redis image for the docker provider (default: "+harness.LocalRedisImage+" when built, else "+harness.DefaultRedisImage+")")
-	targetImage := fs.String("target-image", envOr("LOADHARNESS_TARGET_IMAGE", harness.DefaultTargetImage), "target image for the docker provider")
+	redisImage := fs.String("redis-image", envOr("LOADHARNESS_REDIS_IMAGE", ""), "Redis image for the docker provider (default: "+docker.LocalRedisImage+" when built, else "+docker.DefaultRedisImage+")")
+	targetImage := fs.String("target-image", envOr("LOADHARNESS_TARGET_IMAGE", docker.DefaultTargetImage), "target image for the docker provider")
 	targetURL := fs.String("target", "", "base URL of your own service (with --provider external)")
 	metricsURL := fs.String("metrics-url", "", "Prometheus endpoint of your service, for target: gates (with --provider external)")
 	targetBin := fs.String("target-bin", "", "path of the target binary for the process provider (default: next to loadtest, else bin/target)")
@@ -67,29 +73,24 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !startTime.IsZero() {
 		prov = startAtProvider{Provider: prov, at: startTime, logf: logf}
 	}
-	summary, err := harness.Run(ctx, harness.Config{
-		Suite:    suite,
-		Provider: prov,
-		OutDir:   *outDir,
-		Progress: progress,
-		Live:     isTerminal(stdout),
-		Logf:     logf,
+	summary, err := runSuite(ctx, suite, prov, *outDir, runFlags{
+		progress: progress, live: isTerminal(stdout), logf: logf,
 		// Only a URL the user typed may leave this machine.
-		ExplicitTarget: *targetURL != "",
+		explicitTarget: *targetURL != "",
 	})
 	switch {
 	case errors.Is(err, harness.ErrInterrupted):
-		fmt.Fprintf(stderr, "loadtest: %v; partial summary in %s\n", err, filepath.Join(*outDir, harness.SummaryFile))
+		fmt.Fprintf(stderr, "loadtest: %v; partial summary in %s\n", err, filepath.Join(*outDir, rundir.SummaryFile))
 		return loadharness.ExitInterrupted
 	case err != nil:
 		fmt.Fprintf(stderr, "loadtest: %v\n", err)
 		return loadharness.ExitHarness
 	}
-	fmt.Fprintf(stdout, "summary: %s\n", filepath.Join(*outDir, harness.SummaryFile))
+	fmt.Fprintf(stdout, "summary: %s\n", filepath.Join(*outDir, rundir.SummaryFile))
 	if *shard != "" {
 		fmt.Fprintf(stdout, "shard %s: verdict %s is provisional; merge the shards with 'loadtest report DIR... --out DIR'\n", *shard, summary.Verdict)
 	}
-	code := shardExitCode(*shard != "", summary.Verdict)
+	code := shardExitCode(*shard != "", summary)
 	if *baseline != "" {
 		fmt.Fprintf(stdout, "\ncompared with the baseline %s:\n", *baseline)
 		// A regression fails an otherwise passing run; a baseline that cannot
@@ -101,6 +102,59 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
+// runFlags are the flags of a run that are not the suite's or the provider's.
+type runFlags struct {
+	progress       io.Writer
+	live           bool
+	logf           func(format string, args ...any)
+	explicitTarget bool
+}
+
+// runSuite brings the stack up, runs the suite on it with its raw results
+// streaming into outDir/results.json, tears the stack down and writes the
+// summary and the sign-off report into outDir. Whatever was measured before
+// an interruption is written too.
+func runSuite(ctx context.Context, suite *scenarios.Suite, prov stack.Provider, outDir string, f runFlags) (reports.Summary, error) {
+	sh := suite.Stack
+	f.logf("starting the stack: %d instance(s) × %d worker(s) × %d thread(s), sessions in %s, data sets in %s",
+		sh.Instances, sh.Workers, sh.Threads, sh.SessionStore, sh.DatasetStore)
+	st, err := harness.Up(ctx, prov, suite, f.explicitTarget, f.logf)
+	if err != nil {
+		return reports.Summary{}, err
+	}
+	defer closeStack(st, f.logf)
+	raw, err := rundir.CreateResults(outDir)
+	if err != nil {
+		return reports.Summary{}, err
+	}
+	res, runErr := harness.Run(ctx, suite, st,
+		harness.WithSink(scenarios.NewRawWriter(raw)),
+		harness.WithProgress(f.progress, f.live),
+		harness.WithLogf(f.logf),
+		harness.WithTargetSamples(harness.DefaultSampleInterval))
+	if err := raw.Close(); err != nil && runErr == nil {
+		runErr = fmt.Errorf("raw results: %w", err)
+	}
+	if err := rundir.WriteSummary(outDir, res.Summary); err != nil {
+		return res.Summary, errors.Join(runErr, err)
+	}
+	if err := rundir.WriteArtefacts(outDir, res.ReportInput()); err != nil {
+		// The summary is written and the verdict stands: a report that fails
+		// to render loses no figure, so it does not turn the exit code into 2.
+		f.logf("WARNING: report not written: %v", err)
+	}
+	return res.Summary, runErr
+}
+
+// closeStack tears st down within 30 seconds, whatever ctx the run had.
+func closeStack(st stack.Stack, logf func(string, ...any)) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := st.Close(ctx); err != nil {
+		logf("tear down: %v", err)
+	}
+}
+
 // providerFlags are the flags that choose and configure the provider.
 type providerFlags struct {
 	name, targetURL, metricsURL, targetBin string
@@ -108,7 +162,7 @@ type providerFlags struct {
 }
 
 // chooseProvider turns the --provider flag into a Provider.
-func chooseProvider(ctx context.Context, f providerFlags, stderr io.Writer) (harness.Provider, error) {
+func chooseProvider(ctx context.Context, f providerFlags, stderr io.Writer) (stack.Provider, error) {
 	name := f.name
 	if f.targetURL != "" && name != "external" {
 		if name != "auto" {
@@ -119,7 +173,7 @@ func chooseProvider(ctx context.Context, f providerFlags, stderr io.Writer) (har
 	logf := func(format string, a ...any) {
 		fmt.Fprintf(stderr, "%s stack: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, a...))
 	}
-	dir := filepath.Join(f.outDir, "stack")
+	dir := filepath.Join(f.outDir, rundir.StackDir)
 	if name == "auto" {
 		name = "process"
 		if dockerReady(ctx, f) {
@@ -132,7 +186,7 @@ func chooseProvider(ctx context.Context, f providerFlags, stderr io.Writer) (har
 		if f.targetURL == "" {
 			return nil, errors.New("--provider external needs --target URL (the service to load)")
 		}
-		return harness.External{URL: f.targetURL, MetricsURL: f.metricsURL}, nil
+		return external.Provider{URL: f.targetURL, MetricsURL: f.metricsURL}, nil
 	case "process":
 		bin, err := findTargetBin(f.targetBin)
 		if err != nil {
@@ -141,15 +195,15 @@ func chooseProvider(ctx context.Context, f providerFlags, stderr io.Writer) (har
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("stack directory: %w", err)
 		}
-		return &harness.Processes{TargetBin: bin, Dir: dir, Logf: logf}, nil
+		return &process.Provider{TargetBin: bin, Dir: dir, Logf: logf}, nil
 	case "docker":
-		if !harness.DockerAvailable(ctx) {
+		if !docker.Available(ctx) {
 			return nil, errors.New("--provider docker: no Docker engine answers")
 		}
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("stack directory: %w", err)
 		}
-		return &harness.Docker{RedisImage: redisImageFor(ctx, f), TargetImage: f.targetImage, Dir: dir, Logf: logf}, nil
+		return &docker.Provider{RedisImage: redisImageFor(ctx, f), TargetImage: f.targetImage, Dir: dir, Logf: logf}, nil
 	default:
 		return nil, fmt.Errorf("unknown --provider %q (want auto, process, docker or external)", name)
 	}
@@ -158,9 +212,9 @@ func chooseProvider(ctx context.Context, f providerFlags, stderr io.Writer) (har
 // dockerReady reports whether the docker provider can run without pulling:
 // an engine answers and both images are present locally.
 func dockerReady(ctx context.Context, f providerFlags) bool {
-	return harness.DockerAvailable(ctx) &&
-		harness.ImagePresent(ctx, f.targetImage) &&
-		harness.ImagePresent(ctx, redisImageFor(ctx, f))
+	return docker.Available(ctx) &&
+		docker.ImagePresent(ctx, f.targetImage) &&
+		docker.ImagePresent(ctx, redisImageFor(ctx, f))
 }
 
 // redisImageFor is the --redis-image flag, else the locally built image when
@@ -169,10 +223,10 @@ func redisImageFor(ctx context.Context, f providerFlags) string {
 	if f.redisImage != "" {
 		return f.redisImage
 	}
-	if harness.ImagePresent(ctx, harness.LocalRedisImage) {
-		return harness.LocalRedisImage
+	if docker.ImagePresent(ctx, docker.LocalRedisImage) {
+		return docker.LocalRedisImage
 	}
-	return harness.DefaultRedisImage
+	return docker.DefaultRedisImage
 }
 
 func envOr(name, fallback string) string {

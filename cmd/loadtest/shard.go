@@ -7,7 +7,8 @@ import (
 	"time"
 
 	"loadharness"
-	"loadharness/harness"
+	"loadharness/harness/stack"
+	"loadharness/reports"
 	"loadharness/scenarios"
 )
 
@@ -48,33 +49,33 @@ func parseStartAt(flagValue string, now time.Time) (time.Time, error) {
 // begins, so that shards whose stacks took different times to come up still
 // start their load together.
 type startAtProvider struct {
-	harness.Provider
+	stack.Provider
 	at   time.Time
 	logf func(format string, args ...any)
 }
 
 // Start starts the inner provider's stack and waits until at; a start time
 // already past is logged and the load starts at once.
-func (p startAtProvider) Start(ctx context.Context, shape loadharness.StackShape) (harness.Stack, error) {
-	stack, err := p.Provider.Start(ctx, shape)
+func (p startAtProvider) Start(ctx context.Context, shape loadharness.StackShape) (stack.Stack, error) {
+	st, err := p.Provider.Start(ctx, shape)
 	if err != nil {
 		return nil, err
 	}
 	wait := time.Until(p.at)
 	if wait <= 0 {
 		p.logf("--start-at %s passed %s ago: starting now", p.at.Format(time.RFC3339), (-wait).Round(time.Millisecond))
-		return stack, nil
+		return st, nil
 	}
 	p.logf("waiting %s for --start-at %s", wait.Round(time.Millisecond), p.at.Format(time.RFC3339))
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	select {
 	case <-timer.C:
-		return stack, nil
+		return st, nil
 	case <-ctx.Done():
 		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
-		_ = stack.Close(closeCtx) // the wait's error is the one to report
+		_ = st.Close(closeCtx) // the wait's error is the one to report
 		return nil, fmt.Errorf("wait for --start-at: %w", context.Cause(ctx))
 	}
 }
@@ -83,9 +84,9 @@ func (p startAtProvider) Start(ctx context.Context, shape loadharness.StackShape
 // provisional (its gates saw a slice of the load), so a failed or invalid
 // verdict exits 0 and the merged report decides; without --shard the
 // verdict's own code.
-func shardExitCode(sharded bool, v loadharness.Verdict) int {
+func shardExitCode(sharded bool, s reports.Summary) int {
 	if sharded {
 		return loadharness.ExitPass
 	}
-	return v.ExitCode()
+	return loadharness.Judge(s.Evidence()).ExitCode
 }

@@ -13,7 +13,10 @@ import (
 	"time"
 
 	"loadharness"
-	"loadharness/harness"
+	"loadharness/harness/rundir"
+	"loadharness/harness/stack"
+	"loadharness/harness/stack/external"
+	"loadharness/harness/stack/process"
 	"loadharness/reports"
 )
 
@@ -61,7 +64,7 @@ func TestShardedRunMatchesWholeRun(t *testing.T) {
 	if err := os.MkdirAll(stackDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	stack, err := (&harness.Processes{TargetBin: filepath.Join(binDir, "target"), Dir: stackDir, Logf: t.Logf}).
+	stack, err := (&process.Provider{TargetBin: filepath.Join(binDir, "target"), Dir: stackDir, Logf: t.Logf}).
 		Start(ctx, loadharness.StackShape{Instances: 2, Workers: 2, Threads: 4, SessionStore: "redis", DatasetStore: "redis"})
 	if err != nil {
 		t.Fatalf("start stack: %v", err)
@@ -133,7 +136,7 @@ func TestShardedRunMatchesWholeRun(t *testing.T) {
 
 func readSummary(t *testing.T, dir string) reports.Summary {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, harness.SummaryFile))
+	f, err := os.Open(filepath.Join(dir, rundir.SummaryFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,13 +212,13 @@ func FuzzParseStartAt(f *testing.F) {
 // stubProvider starts a stack that counts its closes.
 type stubProvider struct{ closed *int }
 
-func (p stubProvider) Start(ctx context.Context, shape loadharness.StackShape) (harness.Stack, error) {
-	st, err := harness.External{URL: "http://127.0.0.1:1"}.Start(ctx, shape)
+func (p stubProvider) Start(ctx context.Context, shape loadharness.StackShape) (stack.Stack, error) {
+	st, err := external.Provider{URL: "http://127.0.0.1:1"}.Start(ctx, shape)
 	return closeCounter{st, p.closed}, err
 }
 
 type closeCounter struct {
-	harness.Stack
+	stack.Stack
 	closed *int
 }
 
@@ -259,20 +262,23 @@ func TestStartAtProviderWaits(t *testing.T) {
 }
 
 func TestShardExitCode(t *testing.T) {
+	failed := []loadharness.GateResult{{Pass: false}}
 	tests := []struct {
 		name    string
 		sharded bool
-		v       loadharness.Verdict
+		s       reports.Summary
 		want    int
 	}{
-		{"shard fail is provisional", true, loadharness.VerdictFail, loadharness.ExitPass},
-		{"shard invalid is provisional", true, loadharness.VerdictInvalid, loadharness.ExitPass},
-		{"whole fail", false, loadharness.VerdictFail, loadharness.ExitFail},
-		{"whole pass", false, loadharness.VerdictPass, loadharness.ExitPass},
+		{"shard fail is provisional", true, reports.Summary{Gates: failed}, loadharness.ExitPass},
+		{"shard invalid is provisional", true, reports.Summary{InvalidReasons: []string{"behind"}}, loadharness.ExitPass},
+		{"whole fail", false, reports.Summary{Gates: failed}, loadharness.ExitFail},
+		{"whole invalid", false, reports.Summary{InvalidReasons: []string{"behind"}}, loadharness.ExitInvalid},
+		{"whole aborted", false, reports.Summary{Aborted: "browse: errors"}, loadharness.ExitFail},
+		{"whole pass", false, reports.Summary{}, loadharness.ExitPass},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := shardExitCode(tt.sharded, tt.v); got != tt.want {
+			if got := shardExitCode(tt.sharded, tt.s); got != tt.want {
 				t.Errorf("got %d, want %d", got, tt.want)
 			}
 		})

@@ -1,8 +1,0 @@
-//go:build !unix
-
-package harness
-
-import "time"
-
-// harnessCPU cannot measure this process's CPU time here.
-func harnessCPU() (time.Duration, bool) { return 0, false }

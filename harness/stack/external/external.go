@@ -1,0 +1,55 @@
+package external
+
+import (
+	"context"
+	"fmt"
+	"loadharness/harness/stack"
+	"net/url"
+	"strings"
+
+	"loadharness"
+)
+
+// Provider is the provider for a service the user runs: nothing is brought
+// up or torn down, and timed actions are refused.
+type Provider struct {
+	// URL is the base URL of the service, for example https://staging.example.
+	URL string
+	// MetricsURL is an optional Prometheus endpoint of the service to scrape.
+	MetricsURL string
+}
+
+var _ stack.Provider = Provider{}
+
+// Start checks the URL and returns a stack that only points at it.
+func (e Provider) Start(ctx context.Context, shape loadharness.StackShape) (stack.Stack, error) {
+	u, err := url.Parse(e.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("external target %q: want an http:// or https:// URL", e.URL)
+	}
+	return &externalStack{url: strings.TrimRight(e.URL, "/"), metrics: e.MetricsURL}, nil
+}
+
+type externalStack struct {
+	url     string
+	metrics string
+}
+
+func (s *externalStack) URL() string { return s.url }
+
+func (s *externalStack) Info() stack.Info {
+	return stack.Info{Provider: "external", RedisKind: "unknown (external service)"}
+}
+
+func (s *externalStack) MetricsURLs() []string {
+	if s.metrics == "" {
+		return nil
+	}
+	return []string{s.metrics}
+}
+
+func (s *externalStack) Act(ctx context.Context, kind loadharness.ActionKind, instance int) (loadharness.Event, error) {
+	return loadharness.Event{}, fmt.Errorf("%s on an external service: %w", kind, stack.ErrUnsupportedAction)
+}
+
+func (s *externalStack) Close(ctx context.Context) error { return nil }

@@ -1,0 +1,394 @@
+package process
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"loadharness/harness/stack"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"loadharness"
+)
+
+// DefaultStartTimeout bounds how long a stack may take to become ready.
+const DefaultStartTimeout = 30 * time.Second
+
+// Provider is the provider that runs the stack as local processes: a
+// redis-server (or an embedded Redis when none is installed), N `target
+// serve` instances with their workers, and `target lb` in front.
+type Provider struct {
+	// TargetBin is the path of the cmd/target binary.
+	TargetBin string
+	// Dir holds logs, Redis files and the instances' local data; it must exist.
+	Dir string
+	// StartTimeout bounds the start; 0 means DefaultStartTimeout.
+	StartTimeout time.Duration
+	// Logf reports progress; nil is silent.
+	Logf func(format string, args ...any)
+	// RedisFaults puts a fault proxy between the instances and Redis, for
+	// the fault actions of a suite (Run sets it when a suite has them).
+	RedisFaults bool
+}
+
+var _ stack.FaultProvider = (*Provider)(nil)
+
+// WithRedisFaults returns a copy of p whose stacks put a fault proxy on
+// the Redis link.
+func (p *Provider) WithRedisFaults() stack.Provider {
+	cp := *p
+	cp.RedisFaults = true
+	return &cp
+}
+
+// Start brings the stack up and waits until the balancer sees every instance
+// ready. On any failure it tears down what it started.
+func (p *Provider) Start(ctx context.Context, shape loadharness.StackShape) (_ stack.Stack, err error) {
+	if errs := shape.Validate(); len(errs) > 0 {
+		return nil, fmt.Errorf("stack shape: %w", errors.Join(errs...))
+	}
+	if _, statErr := os.Stat(p.TargetBin); statErr != nil {
+		return nil, fmt.Errorf("target binary: %w (build it with `make build`)", statErr)
+	}
+	timeout := p.StartTimeout
+	if timeout == 0 {
+		timeout = DefaultStartTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	s := &processStack{cfg: p, shape: shape}
+	defer func() {
+		if err != nil {
+			s.Close(context.Background())
+		}
+	}()
+	redisDir := filepath.Join(p.Dir, "redis")
+	if err := os.MkdirAll(redisDir, 0o755); err != nil {
+		return nil, fmt.Errorf("start redis: %w", err)
+	}
+	s.redis, s.embedded, err = startRedis(ctx, redisDir, shape.RedisPersistence)
+	if err != nil {
+		return nil, err
+	}
+	if s.embedded {
+		p.logf("WARNING: %s", embeddedRedisWarning)
+	}
+	p.logf("redis: %s at %s", s.redis.Kind(), s.redis.Addr())
+	if p.RedisFaults {
+		if s.faults, err = startRedisFaults(s.redis.Addr()); err != nil {
+			return nil, err
+		}
+		p.logf("redis fault proxy: %s → %s", s.faults.Addr(), s.redis.Addr())
+	}
+	for i := 1; i <= shape.Instances; i++ {
+		if _, err := s.startInstance(ctx, i); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.startBalancer(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.waitBalanced(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (p *Provider) logf(format string, args ...any) {
+	if p.Logf != nil {
+		p.Logf(format, args...)
+	}
+}
+
+type processStack struct {
+	cfg      *Provider
+	shape    loadharness.StackShape
+	redis    redisServer
+	embedded bool
+	// faults is the proxy the instances reach Redis through; nil without
+	// fault actions.
+	faults *redisFaults
+
+	mu        sync.Mutex
+	instances []*instanceProcess // index i-1 is instance i; nil once removed
+	lb        *process
+	lbURL     string
+	closed    bool
+}
+
+type instanceProcess struct {
+	name string
+	url  string
+	port int
+	proc *process
+}
+
+// exited reports whether the instance's process has ended; a nil instance
+// (a number reserved while it starts) has not.
+func (in *instanceProcess) exited() (bool, error) {
+	if in == nil || in.proc == nil {
+		return false, nil
+	}
+	return in.proc.exited()
+}
+
+func (s *processStack) URL() string { return s.lbURL }
+
+func (s *processStack) Info() stack.Info {
+	info := stack.Info{Provider: "process", Shape: s.shape, RedisKind: s.redis.Kind()}
+	if s.embedded {
+		info.Warnings = append(info.Warnings, embeddedRedisWarning)
+	}
+	return info
+}
+
+func (s *processStack) MetricsURLs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var urls []string
+	for _, in := range s.instances {
+		// A killed instance has nothing to say, and asking it would only log
+		// refused connections and skew the counters' increase.
+		if done, _ := in.exited(); in != nil && in.proc != nil && !done {
+			urls = append(urls, in.url+"/metrics")
+		}
+	}
+	return urls
+}
+
+// startInstance starts instance number i (1-based) on a new port and waits
+// for its /readyz.
+func (s *processStack) startInstance(ctx context.Context, i int) (*instanceProcess, error) {
+	name := "instance-" + strconv.Itoa(i)
+	port, err := stack.FreeLoopbackPort()
+	if err != nil {
+		return nil, err
+	}
+	dataDir := filepath.Join(s.cfg.Dir, name)
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	args := []string{"serve",
+		"--listen", "127.0.0.1:" + strconv.Itoa(port),
+		"--redis-addr", s.instanceRedisAddr(),
+		"--session-store", s.shape.SessionStore,
+		"--dataset-store", s.shape.DatasetStore,
+		"--workers", strconv.Itoa(s.shape.Workers),
+		"--threads", strconv.Itoa(s.shape.Threads),
+		"--instance", name,
+		"--data-dir", dataDir,
+	}
+	if s.shape.Queue > 0 {
+		args = append(args, "--queue", strconv.Itoa(s.shape.Queue))
+	}
+	if s.shape.MapCost > 0 {
+		args = append(args, "--map-cost", strconv.Itoa(s.shape.MapCost))
+	}
+	if s.shape.RequestTimeout > 0 {
+		args = append(args, "--request-timeout", s.shape.RequestTimeout.String())
+	}
+	logPath := filepath.Join(s.cfg.Dir, name+".log")
+	proc, err := startProcess(name, s.cfg.TargetBin, args, logPath)
+	if err != nil {
+		return nil, err
+	}
+	in := &instanceProcess{name: name, url: "http://127.0.0.1:" + strconv.Itoa(port), port: port, proc: proc}
+	s.mu.Lock()
+	for len(s.instances) < i {
+		s.instances = append(s.instances, nil)
+	}
+	s.instances[i-1] = in
+	s.mu.Unlock()
+	if err := s.waitProcessHTTP(ctx, proc, in.url+"/readyz"); err != nil {
+		return nil, fmt.Errorf("start %s: %w (log: %s)", name, err, logPath)
+	}
+	s.cfg.logf("%s: %s (pid %d, %d workers × %d threads)", name, in.url, proc.Pid(), s.shape.Workers, s.shape.Threads)
+	return in, nil
+}
+
+func (s *processStack) startBalancer(ctx context.Context) error {
+	port, err := stack.FreeLoopbackPort()
+	if err != nil {
+		return err
+	}
+	var backends []string
+	for _, in := range s.instances {
+		backends = append(backends, in.url)
+	}
+	logPath := filepath.Join(s.cfg.Dir, "lb.log")
+	proc, err := startProcess("lb", s.cfg.TargetBin, []string{"lb",
+		"--listen", "127.0.0.1:" + strconv.Itoa(port),
+		"--backends", strings.Join(backends, ","),
+	}, logPath)
+	if err != nil {
+		return err
+	}
+	s.lb = proc
+	s.lbURL = "http://127.0.0.1:" + strconv.Itoa(port)
+	if err := s.waitProcessHTTP(ctx, proc, s.lbURL+"/lb/healthz"); err != nil {
+		return fmt.Errorf("start balancer: %w (log: %s)", err, logPath)
+	}
+	s.cfg.logf("balancer: %s (pid %d)", s.lbURL, proc.Pid())
+	return nil
+}
+
+// waitBalanced waits until the balancer routes to every instance: its own
+// health checks must have seen them before load starts.
+func (s *processStack) waitBalanced(ctx context.Context) error {
+	var urls []string
+	for _, in := range s.instances {
+		urls = append(urls, in.url)
+	}
+	return stack.WaitBackendsHealthy(ctx, s.lbURL, urls...)
+}
+
+// waitProcessHTTP waits for url while watching that proc is still alive, so
+// a target that dies on a bad flag fails the start at once.
+func (s *processStack) waitProcessHTTP(ctx context.Context, proc *process, url string) error {
+	waitCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-proc.done:
+			cancel()
+		case <-waitCtx.Done():
+		}
+	}()
+	err := stack.WaitHTTP(waitCtx, url)
+	if done, exitErr := proc.exited(); done {
+		return fmt.Errorf("%s exited before it was ready: %v", proc.name, exitErr)
+	}
+	return err
+}
+
+func (s *processStack) instance(i int) (*instanceProcess, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if i < 1 || i > len(s.instances) || s.instances[i-1] == nil {
+		return nil, fmt.Errorf("no instance %d (the stack has %d)", i, len(s.instances))
+	}
+	return s.instances[i-1], nil
+}
+
+// Act carries out a timed action on the process stack.
+func (s *processStack) Act(ctx context.Context, kind loadharness.ActionKind, i int) (loadharness.Event, error) {
+	return stack.Act(ctx, s, kind, i)
+}
+
+var _ stack.Parts = (*processStack)(nil)
+
+func (s *processStack) Kill(ctx context.Context, i int) (string, error) {
+	in, err := s.instance(i)
+	if err != nil {
+		return "", err
+	}
+	return in.name, in.proc.kill()
+}
+
+func (s *processStack) Restart(ctx context.Context, i int) (string, error) {
+	in, err := s.instance(i)
+	if err != nil {
+		return "", err
+	}
+	if err := in.proc.stopWithin(10 * time.Second); err != nil {
+		return in.name, err
+	}
+	return in.name, s.restartOnPort(ctx, i, in)
+}
+
+func (s *processStack) Add(ctx context.Context) (string, error) {
+	// Reserve the number under the lock so two adds at once never start
+	// the same instance twice.
+	s.mu.Lock()
+	s.instances = append(s.instances, nil)
+	next := len(s.instances)
+	s.mu.Unlock()
+	in, err := s.startInstance(ctx, next)
+	if err != nil {
+		return "", err
+	}
+	return in.name, s.lbBackends(ctx, "POST", in.url)
+}
+
+func (s *processStack) Remove(ctx context.Context, i int) (string, error) {
+	in, err := s.instance(i)
+	if err != nil {
+		return "", err
+	}
+	if err := s.lbBackends(ctx, "DELETE", in.url); err != nil {
+		return in.name, err
+	}
+	err = in.proc.stopWithin(10 * time.Second)
+	s.mu.Lock()
+	s.instances[i-1] = nil
+	s.mu.Unlock()
+	return in.name, err
+}
+
+func (s *processStack) RestartRedis(ctx context.Context) error { return s.redis.Restart(ctx) }
+
+// restartOnPort starts instance i again on the port it had, so the balancer
+// finds it where it was: a replaced machine behind the same address.
+func (s *processStack) restartOnPort(ctx context.Context, i int, old *instanceProcess) error {
+	args := old.proc.cmd.Args[1:]
+	proc, err := startProcess(old.name, s.cfg.TargetBin, args, filepath.Join(s.cfg.Dir, old.name+".log"))
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.instances[i-1] = &instanceProcess{name: old.name, url: old.url, port: old.port, proc: proc}
+	s.mu.Unlock()
+	return s.waitProcessHTTP(ctx, proc, old.url+"/readyz")
+}
+
+// lbBackends adds (POST) or drains and removes (DELETE) a backend.
+func (s *processStack) lbBackends(ctx context.Context, method, backend string) error {
+	return stack.BalancerBackends(ctx, s.lbURL, method, backend)
+}
+
+// Close stops the balancer first (no new requests), then the instances,
+// then Redis; every step runs even when an earlier one fails.
+func (s *processStack) Close(ctx context.Context) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	instances := append([]*instanceProcess(nil), s.instances...)
+	s.mu.Unlock()
+
+	var errs []error
+	if s.lb != nil {
+		errs = append(errs, s.lb.stopWithin(5*time.Second))
+	}
+	var wg sync.WaitGroup
+	instErrs := make([]error, len(instances))
+	for i, in := range instances {
+		if in == nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			instErrs[i] = in.proc.stopWithin(10 * time.Second)
+		}()
+	}
+	wg.Wait()
+	errs = append(errs, instErrs...)
+	if s.faults != nil {
+		s.faults.Close()
+	}
+	if s.redis != nil {
+		errs = append(errs, s.redis.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// RedisAddr is the stack's Redis, for the sampler's INFO readings.
+func (s *processStack) RedisAddr() string { return s.redis.Addr() }
