@@ -130,7 +130,7 @@ type MetricChange struct {
 
 // GateChange is one gate in both runs.
 type GateChange struct {
-	Scenario string `json:"scenario"`
+	Scenario string           `json:"scenario"`
 	Gate     loadharness.Gate `json:"gate"`
 	// Baseline and Current are the gate's results; nil when the run did not
 	// judge it.

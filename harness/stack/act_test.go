@@ -41,7 +41,9 @@ func (f *fakeParts) Kill(_ context.Context, i int) (string, error) {
 func (f *fakeParts) Restart(_ context.Context, i int) (string, error) {
 	return f.do(loadharness.ActionRestartInstance, i)
 }
-func (f *fakeParts) Add(context.Context) (string, error) { return f.do(loadharness.ActionAddInstance, 0) }
+func (f *fakeParts) Add(context.Context) (string, error) {
+	return f.do(loadharness.ActionAddInstance, 0)
+}
 func (f *fakeParts) Remove(_ context.Context, i int) (string, error) {
 	return f.do(loadharness.ActionRemoveInstance, i)
 }
@@ -138,4 +140,3 @@ func TestInstanceNumber(t *testing.T) {
 		}
 	}
 }
-

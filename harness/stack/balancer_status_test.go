@@ -43,4 +43,3 @@ func FuzzParseBalancerStatus(f *testing.F) {
 		}
 	})
 }
-

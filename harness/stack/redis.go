@@ -30,7 +30,6 @@ func PingRedis(addr string) error {
 	return nil
 }
 
-
 // RedisVersion asks INFO server for redis_version; "" when it cannot tell.
 func RedisVersion(addr string) string {
 	conn, err := net.DialTimeout("tcp", addr, 500*time.Millisecond)
