@@ -28,7 +28,7 @@ test: build
 test-short:
 	$(GO) test -count=1 -short ./...
 
-## loadtest: the seed's plan (scenarios/suites/default.yaml) on a local stack; report in $(OUT)
+## loadtest: the seed's plan (scenarios/suite/suites/default.yaml) on a local stack; report in $(OUT)
 loadtest: build
 	$(BIN)/loadtest run --suite $(SUITE) --out $(OUT) --provider $(PROVIDER) --target-bin $(BIN)/target
 

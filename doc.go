@@ -5,6 +5,7 @@
 // depending on each other (see the Standard Package Layout).
 //
 // The parts around it:
+//   - scenarios/suite reads and validates suite files;
 //   - scenarios/ turns a suite into load (virtual users on Vegeta's attacker);
 //   - reports/ folds the stream of results into bounded-memory aggregates and
 //     writes summaries for people and for CI;

@@ -3,6 +3,8 @@ package loadharness
 import (
 	"sort"
 	"strings"
+
+	"loadharness/internal/suggest"
 )
 
 // suggestionCandidates are the names a typo is compared with: every named
@@ -17,39 +19,8 @@ var suggestionCandidates = func() []string {
 }()
 
 // suggestMetric returns the known metric closest to word, or "" when none is
-// close enough to be a plausible typo.
+// close enough to be a plausible typo: at most two edits away.
 func suggestMetric(word string) string {
-	word = strings.ToLower(word)
-	if len(word) > 40 {
-		return ""
-	}
-	best, bestDist := "", 3 // at most two edits away
-	for _, name := range suggestionCandidates {
-		if d := editDistance(word, name); d < bestDist && d < len([]rune(name)) {
-			best, bestDist = name, d
-		}
-	}
+	best, _ := suggest.Closest(strings.ToLower(word), suggestionCandidates, 2)
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in runes.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

@@ -11,6 +11,7 @@ import (
 	"loadharness"
 	"loadharness/reports"
 	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // Shapes of the accuracy runs.
@@ -65,8 +66,8 @@ func accuracyRun(ctx context.Context, base, name, path string) (float64, error) 
 	if err := resetServer(ctx, base); err != nil {
 		return 0, err
 	}
-	sc := &scenarios.Scenario{Name: name, Users: accuracyUsers, Duration: accuracyLength, Warmup: time.Second,
-		Steps: []scenarios.Step{{Name: name, Method: "GET", Path: path, Expect: scenarios.Expect{Status: []int{200}}}}}
+	sc := &suite.Scenario{Name: name, Users: accuracyUsers, Duration: accuracyLength, Warmup: time.Second,
+		Steps: []suite.Step{{Name: name, Method: "GET", Path: path, Expect: suite.Expect{Status: []int{200}}}}}
 	agg := reports.NewAggregate(time.Now())
 	// Every latency the harness measured, for its exact percentiles: they
 	// split the error into the aggregate's (histogram) and the rest.
@@ -149,9 +150,9 @@ func stallRun(ctx context.Context, base string) error {
 	}
 	fmt.Printf("\n  stall: open model at %d/s for %s with a pool of %d users; the server freezes for %s, %s after the first request\n",
 		stallRate, stallLengthRun, stallUsers, stallLength, stallDelay)
-	sc := &scenarios.Scenario{Name: "stall", Users: stallUsers, Duration: stallLengthRun,
-		Load:  scenarios.LoadModel{Kind: scenarios.Constant, Rate: stallRate},
-		Steps: []scenarios.Step{{Name: "stall", Method: "GET", Path: pathStall, Expect: scenarios.Expect{Status: []int{200}}}}}
+	sc := &suite.Scenario{Name: "stall", Users: stallUsers, Duration: stallLengthRun,
+		Load:  suite.LoadModel{Kind: suite.Constant, Rate: stallRate},
+		Steps: []suite.Step{{Name: "stall", Method: "GET", Path: pathStall, Expect: suite.Expect{Status: []int{200}}}}}
 	agg := reports.NewAggregate(time.Now())
 	var due []time.Time
 	collect := loadharness.SinkFunc(func(r *loadharness.Result) {

@@ -17,7 +17,7 @@ import (
 	"loadharness/harness/stack"
 	"loadharness/harness/stack/docker"
 	"loadharness/harness/stack/process"
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // benchVerdict times `make loadtest` and breaks its wall time down, then
@@ -120,11 +120,11 @@ func runStamped(ctx context.Context, args []string) (lines []stampedLine, total 
 // down with each provider that can run here, but for skip, whose start the
 // loadtest just timed ("stack ready in").
 func benchProviders(ctx context.Context, cfg config, skip string) error {
-	suite, err := scenarios.Load(cfg.suite)
+	s, err := suite.Load(cfg.suite)
 	if err != nil {
 		return err
 	}
-	shape := suite.Stack
+	shape := s.Stack
 	fmt.Printf("\n  stack start per provider (%d instances x %d workers, sessions in %s):\n", shape.Instances, shape.Workers, shape.SessionStore)
 	for _, name := range cfg.providers {
 		dir, err := os.MkdirTemp("", "bench-stack-")
@@ -164,7 +164,7 @@ func benchProviders(ctx context.Context, cfg config, skip string) error {
 			os.RemoveAll(dir)
 			continue
 		}
-		fmt.Printf("    (in process) %s.Start(ctx, the %s suite's stack), then Close\n", call, suite.Name)
+		fmt.Printf("    (in process) %s.Start(ctx, the %s suite's stack), then Close\n", call, s.Name)
 		began := time.Now()
 		stack, err := p.Start(ctx, shape)
 		up := time.Since(began)

@@ -12,6 +12,7 @@ import (
 	"loadharness"
 	"loadharness/reports"
 	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // throughputResult is one generator's figures on the trivial handler.
@@ -55,15 +56,15 @@ func (r throughputResult) perRequest(d time.Duration) float64 {
 // once (its session cookie then goes with each request), then sends GET /
 // as fast as the server answers, each response checked for its status and
 // content type.
-func harnessScenario(users int, d time.Duration) *scenarios.Scenario {
-	return &scenarios.Scenario{
+func harnessScenario(users int, d time.Duration) *suite.Scenario {
+	return &suite.Scenario{
 		Name:     "throughput",
 		Users:    users,
 		Duration: d,
-		Load:     scenarios.LoadModel{Kind: scenarios.Closed},
-		Setup:    []scenarios.Step{{Name: "login", Method: "GET", Path: pathLogin, Expect: scenarios.Expect{Status: []int{200}}}},
-		Steps: []scenarios.Step{{Name: "hello", Method: "GET", Path: pathHello,
-			Expect: scenarios.Expect{Status: []int{200}, ContentType: "text/plain"}}},
+		Load:     suite.LoadModel{Kind: suite.Closed},
+		Setup:    []suite.Step{{Name: "login", Method: "GET", Path: pathLogin, Expect: suite.Expect{Status: []int{200}}}},
+		Steps: []suite.Step{{Name: "hello", Method: "GET", Path: pathHello,
+			Expect: suite.Expect{Status: []int{200}, ContentType: "text/plain"}}},
 	}
 }
 

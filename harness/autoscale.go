@@ -7,7 +7,7 @@ import (
 
 	"loadharness"
 	"loadharness/harness/stack"
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // actFunc carries out one action on the stack; reason is the event's
@@ -15,7 +15,7 @@ import (
 type actFunc func(ctx context.Context, kind loadharness.ActionKind, instance int, reason string) (loadharness.Event, error)
 
 // autoscaler applies a scenario's scaling policy to the stack while the
-// scenario runs: once every scenarios.AutoscaleInterval it reads the
+// scenario runs: once every suite.AutoscaleInterval it reads the
 // signal, and when the policy says so it adds an instance or drains and
 // removes the newest one. Actions go through act, so the recorder and the
 // summary see them like timed actions.
@@ -35,7 +35,7 @@ type autoscaler struct {
 // startAutoscaler starts applying policy on its own goroutine until stop,
 // on a stack that starts with instances numbered 1..instances. Instances
 // that timed actions add or remove are not its to track.
-func startAutoscaler(ctx context.Context, policy scenarios.Autoscale, instances int, signal signalSource, act actFunc, logf func(string, ...any)) *autoscaler {
+func startAutoscaler(ctx context.Context, policy suite.Autoscale, instances int, signal signalSource, act actFunc, logf func(string, ...any)) *autoscaler {
 	a := &autoscaler{
 		state:  newScaleState(policy, instances),
 		signal: signal,
@@ -54,7 +54,7 @@ func startAutoscaler(ctx context.Context, policy scenarios.Autoscale, instances 
 
 func (a *autoscaler) loop(ctx context.Context) {
 	defer close(a.done)
-	tick := time.NewTicker(scenarios.AutoscaleInterval)
+	tick := time.NewTicker(suite.AutoscaleInterval)
 	defer tick.Stop()
 	for {
 		select {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // scaleDecision is what a scaling policy wants after a reading.
@@ -22,7 +22,7 @@ const (
 // cover the policy's window. It holds no clock and does no I/O, so the
 // policy is tested reading by reading.
 type scaleState struct {
-	policy    scenarios.Autoscale
+	policy    suite.Autoscale
 	instances int
 	// above and below count the consecutive readings past each threshold.
 	above, below int
@@ -30,14 +30,14 @@ type scaleState struct {
 	last time.Time
 }
 
-func newScaleState(p scenarios.Autoscale, instances int) *scaleState {
+func newScaleState(p suite.Autoscale, instances int) *scaleState {
 	return &scaleState{policy: p, instances: instances}
 }
 
 // readingsFor is how many consecutive readings cover d: a reading stands
 // for the interval before it, so 3 readings a second apart cover 3 s.
 func readingsFor(d time.Duration) int {
-	return max(int((d+scenarios.AutoscaleInterval-1)/scenarios.AutoscaleInterval), 1)
+	return max(int((d+suite.AutoscaleInterval-1)/suite.AutoscaleInterval), 1)
 }
 
 // observe takes one reading (ok false: the signal could not be read, which

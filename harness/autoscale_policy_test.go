@@ -5,11 +5,11 @@ import (
 	"testing"
 	"time"
 
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 func TestScaleStatePolicy(t *testing.T) {
-	policy := scenarios.Autoscale{Signal: scenarios.SignalP95, Above: 500, Below: 100, For: 3 * time.Second,
+	policy := suite.Autoscale{Signal: suite.SignalP95, Above: 500, Below: 100, For: 3 * time.Second,
 		ScaleInFor: 5 * time.Second, Cooldown: 5 * time.Second, MinInstances: 1, MaxInstances: 3}
 	const (
 		H = scaleHold
@@ -19,7 +19,7 @@ func TestScaleStatePolicy(t *testing.T) {
 	// A reading of -1 stands for a signal that could not be read.
 	tests := []struct {
 		name      string
-		policy    scenarios.Autoscale
+		policy    suite.Autoscale
 		instances int
 		readings  []float64
 		want      []scaleDecision
@@ -40,7 +40,7 @@ func TestScaleStatePolicy(t *testing.T) {
 			[]float64{50, 50, 50, 50, 50, 50}, []scaleDecision{H, H, H, H, H, H}},
 		{"between the thresholds holds", policy, 2,
 			[]float64{300, 300, 300, 300, 300, 300}, []scaleDecision{H, H, H, H, H, H}},
-		{"no scale-in without below", func() scenarios.Autoscale { p := policy; p.Below = 0; return p }(), 2,
+		{"no scale-in without below", func() suite.Autoscale { p := policy; p.Below = 0; return p }(), 2,
 			[]float64{1, 1, 1, 1, 1, 1}, []scaleDecision{H, H, H, H, H, H}},
 	}
 	start := time.Date(2025, 7, 29, 12, 0, 0, 0, time.UTC)
@@ -59,7 +59,7 @@ func TestScaleStatePolicy(t *testing.T) {
 }
 
 func TestScaleStateCooldown(t *testing.T) {
-	policy := scenarios.Autoscale{Signal: scenarios.SignalQueueDepth, Above: 10, Below: 1, For: time.Second,
+	policy := suite.Autoscale{Signal: suite.SignalQueueDepth, Above: 10, Below: 1, For: time.Second,
 		ScaleInFor: 2 * time.Second, Cooldown: 4 * time.Second, MinInstances: 1, MaxInstances: 4}
 	s := newScaleState(policy, 1)
 	t0 := time.Date(2025, 7, 29, 12, 0, 0, 0, time.UTC)
@@ -91,7 +91,7 @@ func TestScaleStateCooldown(t *testing.T) {
 }
 
 func TestScaleStateReason(t *testing.T) {
-	s := newScaleState(scenarios.Autoscale{Signal: scenarios.SignalP95, Above: 500, Below: 100, For: 3 * time.Second, ScaleInFor: 5 * time.Second}, 1)
+	s := newScaleState(suite.Autoscale{Signal: suite.SignalP95, Above: 500, Below: 100, For: 3 * time.Second, ScaleInFor: 5 * time.Second}, 1)
 	if got, want := s.reason(scaleOut, 812.4), "autoscale: p95 812ms > 500ms for 3s"; got != want {
 		t.Errorf("reason = %q, want %q", got, want)
 	}

@@ -9,7 +9,7 @@ import (
 
 	"loadharness"
 	"loadharness/harness/stack"
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // signalSource reads a scaling policy's signal once per evaluation; ok is
@@ -27,11 +27,11 @@ func (f signalFunc) read(ctx context.Context) (float64, bool) { return f(ctx) }
 var _ signalSource = signalFunc(nil)
 
 // newSignal returns the source of sig for scenario on stack.
-func newSignal(sig scenarios.Signal, scenario string, st stack.Stack, tap *latencyTap) signalSource {
+func newSignal(sig suite.Signal, scenario string, st stack.Stack, tap *latencyTap) signalSource {
 	switch sig {
-	case scenarios.SignalQueueDepth:
+	case suite.SignalQueueDepth:
 		return queueDepthSignal(st)
-	case scenarios.SignalCPU:
+	case suite.SignalCPU:
 		return newCPUSignal(st)
 	default:
 		tap.arm(scenario)
@@ -117,7 +117,7 @@ const cpuMetric = "process_cpu_seconds_total"
 func queueDepthSignal(st stack.Stack) signalSource {
 	scrape := newScraper(st.Info().Shape.Workers)
 	return signalFunc(func(ctx context.Context) (float64, bool) {
-		ctx, cancel := context.WithTimeout(ctx, scenarios.AutoscaleInterval)
+		ctx, cancel := context.WithTimeout(ctx, suite.AutoscaleInterval)
 		defer cancel()
 		m := scrape.Scrape(ctx, st.MetricsURLs())
 		v, ok := m.Values[queueDepthMetric]
@@ -147,7 +147,7 @@ func newCPUSignal(st stack.Stack) *cpuSignal {
 }
 
 func (c *cpuSignal) read(ctx context.Context) (float64, bool) {
-	ctx, cancel := context.WithTimeout(ctx, scenarios.AutoscaleInterval)
+	ctx, cancel := context.WithTimeout(ctx, suite.AutoscaleInterval)
 	defer cancel()
 	urls := c.st.MetricsURLs()
 	next := make(map[string]cpuReading, len(urls))

@@ -12,6 +12,7 @@ import (
 	"loadharness/harness/stack"
 	"loadharness/reports"
 	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // fakeStack records the actions asked of it and numbers added instances
@@ -58,7 +59,7 @@ func TestAutoscalerScalesOutAndBackIn(t *testing.T) {
 	}
 	st := &fakeStack{instances: 1}
 	rec := reports.NewRecovery(reports.NewAggregate(time.Now()))
-	sc := &scenarios.Scenario{Name: "s"}
+	sc := &suite.Scenario{Name: "s"}
 	w := &scenarioEvents{sc: sc, st: st, rec: rec, tap: newLatencyTap(), logf: t.Logf}
 	// The signal is high for two readings, then low.
 	var mu sync.Mutex
@@ -73,7 +74,7 @@ func TestAutoscalerScalesOutAndBackIn(t *testing.T) {
 		readings = readings[1:]
 		return v, true
 	})
-	policy := scenarios.Autoscale{Signal: scenarios.SignalP95, Above: 500, Below: 100, For: 2 * time.Second,
+	policy := suite.Autoscale{Signal: suite.SignalP95, Above: 500, Below: 100, For: 2 * time.Second,
 		ScaleInFor: 2 * time.Second, Cooldown: time.Second, MinInstances: 1, MaxInstances: 2}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -130,7 +131,7 @@ func TestLatencyTap(t *testing.T) {
 
 func TestLoadSteps(t *testing.T) {
 	start := time.Date(2025, 7, 29, 12, 0, 0, 0, time.UTC)
-	staged := &scenarios.Scenario{Load: scenarios.LoadModel{Kind: scenarios.Staged, Stages: []scenarios.Stage{
+	staged := &suite.Scenario{Load: suite.LoadModel{Kind: suite.Staged, Stages: []suite.Stage{
 		{Rate: 10, Duration: 8 * time.Second}, {Rate: 36, Duration: 25 * time.Second}, {Rate: 10, Duration: 20 * time.Second}}}}
 	got := loadSteps(staged, start)
 	want := []struct {
@@ -145,7 +146,7 @@ func TestLoadSteps(t *testing.T) {
 			t.Errorf("step %d = %+v, want +%s %s", i, got[i], w.offset, w.detail)
 		}
 	}
-	closed := &scenarios.Scenario{}
+	closed := &suite.Scenario{}
 	if got := loadSteps(closed, start); len(got) != 1 || !got[0].At.Equal(start) {
 		t.Errorf("closed model steps = %+v, want one at the start", got)
 	}

@@ -8,6 +8,7 @@ import (
 	"loadharness/harness/stack"
 	"loadharness/reports"
 	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // scenarioEvents follows one scenario's events while it runs: it carries
@@ -16,7 +17,7 @@ import (
 // during a kill is known to have been in flight), and after the run notes
 // the load steps reaction_time counts from. Run starts one per scenario.
 type scenarioEvents struct {
-	sc     *scenarios.Scenario
+	sc     *suite.Scenario
 	st     stack.Stack
 	rec    *reports.Recovery
 	tap    *latencyTap
@@ -28,7 +29,7 @@ type scenarioEvents struct {
 // rule (from the scenario's recovery block, else its tightest p95 gate) and
 // starts the scaling policy, if any, on its own goroutine. The caller must
 // call finish once the scenario has run.
-func watchScenario(ctx context.Context, sc *scenarios.Scenario, st stack.Stack, rec *reports.Recovery, tap *latencyTap,
+func watchScenario(ctx context.Context, sc *suite.Scenario, st stack.Stack, rec *reports.Recovery, tap *latencyTap,
 	logf func(string, ...any)) *scenarioEvents {
 	gates := make([]loadharness.Gate, len(sc.Gates))
 	for i, spec := range sc.Gates {
@@ -46,8 +47,8 @@ func watchScenario(ctx context.Context, sc *scenarios.Scenario, st stack.Stack, 
 
 // timed carries out a timed action of the scenario: the engine's Act hook.
 // A failed action is an event with its error, never the end of the run.
-func (w *scenarioEvents) timed(ctx context.Context, a scenarios.Action) loadharness.Event {
-	ev, _ := w.act(ctx, loadharness.ActionKind(a.Do), a.Instance, "")
+func (w *scenarioEvents) timed(ctx context.Context, a suite.Action) loadharness.Event {
+	ev, _ := w.act(ctx, a.Do, a.Instance, "")
 	return ev
 }
 
@@ -102,9 +103,9 @@ func (w *scenarioEvents) needsLoadSteps() bool {
 // loadSteps are the starts of the scenario's load stages, from the start
 // of its measured part: one step at the start for every model, and one at
 // each later stage of a staged model.
-func loadSteps(sc *scenarios.Scenario, started time.Time) []loadharness.Event {
+func loadSteps(sc *suite.Scenario, started time.Time) []loadharness.Event {
 	steps := []loadharness.Event{{At: started, Kind: reports.EventLoadStep, Detail: sc.Load.String()}}
-	if sc.Load.Kind != scenarios.Staged || len(sc.Load.Stages) == 0 {
+	if sc.Load.Kind != suite.Staged || len(sc.Load.Stages) == 0 {
 		return steps
 	}
 	steps[0].Detail = sc.Load.Stages[0].Rate.String()

@@ -15,7 +15,7 @@ import (
 	"loadharness/harness"
 	"loadharness/harness/stack/process"
 	"loadharness/reports"
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // eventSuiteTimeout bounds each event suite's run: the stack, setup,
@@ -25,7 +25,7 @@ const eventSuiteTimeout = 90 * time.Second
 // runEventSuite runs suite on a process stack within eventSuiteTimeout,
 // checks that no process of the stack outlives the run, and returns the
 // summary.
-func runEventSuite(tb testing.TB, suite *scenarios.Suite) reports.Summary {
+func runEventSuite(tb testing.TB, s *suite.Suite) reports.Summary {
 	tb.Helper()
 	if testing.Short() {
 		tb.Skip("process stack: skipped in -short mode")
@@ -36,10 +36,10 @@ func runEventSuite(tb testing.TB, suite *scenarios.Suite) reports.Summary {
 	out := tb.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), eventSuiteTimeout)
 	defer cancel()
-	res, err := harness.RunOn(ctx, &process.Provider{TargetBin: targetBin, Dir: out, Logf: tb.Logf}, suite, false, harness.WithLogf(tb.Logf))
+	res, err := harness.RunOn(ctx, &process.Provider{TargetBin: targetBin, Dir: out, Logf: tb.Logf}, s, false, harness.WithLogf(tb.Logf))
 	summary := res.Summary
 	if err != nil {
-		tb.Fatalf("run %s: %v", suite.Name, err)
+		tb.Fatalf("run %s: %v", s.Name, err)
 	}
 	if left := leftovers(out); len(left) > 0 {
 		tb.Errorf("processes left after the run: %s", strings.Join(left, "; "))
@@ -48,9 +48,9 @@ func runEventSuite(tb testing.TB, suite *scenarios.Suite) reports.Summary {
 }
 
 // mustLoadSuite loads a built-in suite.
-func mustLoadSuite(tb testing.TB, name string) *scenarios.Suite {
+func mustLoadSuite(tb testing.TB, name string) *suite.Suite {
 	tb.Helper()
-	s, err := scenarios.Load(name)
+	s, err := suite.Load(name)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -135,9 +135,9 @@ func overloaded(loadBefore float64) bool {
 }
 
 func TestFailoverSuitePasses(t *testing.T) {
-	suite := mustLoadSuite(t, "failover")
+	st := mustLoadSuite(t, "failover")
 	load := harness.HostLoad()
-	s := runEventSuite(t, suite)
+	s := runEventSuite(t, st)
 	requireGates(t, s, load, "excess_errors", "recovery_time", "p95")
 
 	// The kill is an event of the summary, timed within the measured run.
@@ -172,9 +172,9 @@ func TestFailoverSuitePasses(t *testing.T) {
 func TestFailoverOnTheBeforeShapeLosesSessions(t *testing.T) {
 	// The same failover on the seed's current shape: sessions in each
 	// worker's memory, data sets in the session.
-	suite := mustLoadSuite(t, "failover")
-	suite.Stack = mustLoadSuite(t, "before").Stack
-	s := runEventSuite(t, suite)
+	st := mustLoadSuite(t, "failover")
+	st.Stack = mustLoadSuite(t, "before").Stack
+	s := runEventSuite(t, st)
 	if got, want := s.Verdict, loadharness.VerdictFail; got != want {
 		t.Fatalf("verdict = %s, want %s", got, want)
 	}
@@ -186,9 +186,9 @@ func TestFailoverOnTheBeforeShapeLosesSessions(t *testing.T) {
 }
 
 func TestScaleOutSuitePasses(t *testing.T) {
-	suite := mustLoadSuite(t, "scale-out")
+	st := mustLoadSuite(t, "scale-out")
 	load := harness.HostLoad()
-	s := runEventSuite(t, suite)
+	s := runEventSuite(t, st)
 	// recovery_time is left out here: on two cores the backlog queued while
 	// one instance was saturated takes about 24 s to drain after the
 	// scale-out (the suite's gate says < 10s and fails in the report). The
@@ -227,9 +227,9 @@ func TestScaleOutSuitePasses(t *testing.T) {
 }
 
 func TestRollingRestartSuitePasses(t *testing.T) {
-	suite := mustLoadSuite(t, "rolling-restart")
+	st := mustLoadSuite(t, "rolling-restart")
 	load := harness.HostLoad()
-	s := runEventSuite(t, suite)
+	s := runEventSuite(t, st)
 	// A balancer starved of CPU takes healthy backends out (its health
 	// checks time out), which shows as errors that no deploy caused.
 	requireGates(t, s, load, "p95", "errors")

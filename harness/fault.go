@@ -7,14 +7,14 @@ import (
 
 	"loadharness"
 	"loadharness/harness/stack"
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // suiteHasFaults reports whether any scenario of s has a fault action.
-func suiteHasFaults(s *scenarios.Suite) bool {
+func suiteHasFaults(s *suite.Suite) bool {
 	for _, sc := range s.Scenarios {
 		for _, a := range sc.Actions {
-			if loadharness.ActionKind(a.Do) == loadharness.ActionFault {
+			if a.Do == loadharness.ActionFault {
 				return true
 			}
 		}
@@ -25,7 +25,7 @@ func suiteHasFaults(s *scenarios.Suite) bool {
 // withFaults returns the provider to use for s: one that puts a fault
 // proxy on the Redis link when s has fault actions. Providers that cannot
 // carry faults out are refused before anything starts.
-func withFaults(p stack.Provider, s *scenarios.Suite) (stack.Provider, error) {
+func withFaults(p stack.Provider, s *suite.Suite) (stack.Provider, error) {
 	if !suiteHasFaults(s) {
 		return p, nil
 	}
@@ -40,9 +40,9 @@ func withFaults(p stack.Provider, s *scenarios.Suite) (stack.Provider, error) {
 // action (so recovery is measured around them), and hands every other
 // action to the scenario's own hook; a failed fault is an event with its
 // error, never the end of the run.
-func faultHook(st stack.Stack, events *scenarioEvents, logf func(string, ...any)) func(context.Context, scenarios.Action) loadharness.Event {
-	return func(ctx context.Context, a scenarios.Action) loadharness.Event {
-		if loadharness.ActionKind(a.Do) != loadharness.ActionFault || a.Fault == nil {
+func faultHook(st stack.Stack, events *scenarioEvents, logf func(string, ...any)) func(context.Context, suite.Action) loadharness.Event {
+	return func(ctx context.Context, a suite.Action) loadharness.Event {
+		if a.Do != loadharness.ActionFault || a.Fault == nil {
 			return events.timed(ctx, a)
 		}
 		f := *a.Fault

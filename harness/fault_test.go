@@ -14,7 +14,7 @@ import (
 	"loadharness/harness/stack/external"
 	"loadharness/harness/stack/process"
 	"loadharness/reports"
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // faultRun runs one short scenario with one fault on the Redis link on a
@@ -24,7 +24,7 @@ func faultRun(t *testing.T, fault string) (reports.Summary, []reports.SecondStat
 	if testing.Short() {
 		t.Skip("process stack: skipped in -short mode")
 	}
-	suite, err := scenarios.Parse("fault.yaml", []byte(`name: fault
+	s, err := suite.Parse("fault.yaml", []byte(`name: fault
 stack: {instances: 1, workers: 1, threads: 4, session_store: redis, dataset_store: redis}
 scenarios:
   - name: f
@@ -42,7 +42,7 @@ scenarios:
 	out := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	res, err := harness.RunOn(ctx, &process.Provider{TargetBin: targetBin, Dir: out, Logf: t.Logf}, suite, false, harness.WithLogf(t.Logf))
+	res, err := harness.RunOn(ctx, &process.Provider{TargetBin: targetBin, Dir: out, Logf: t.Logf}, s, false, harness.WithLogf(t.Logf))
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
@@ -140,12 +140,12 @@ func TestRedisFaults(t *testing.T) {
 }
 
 func TestFaultsNeedTheProcessProvider(t *testing.T) {
-	suite, err := scenarios.Load("redis-faults")
+	s, err := suite.Load("redis-faults")
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Nothing listens there: the refusal comes before any request.
-	_, err = harness.RunOn(context.Background(), external.Provider{URL: "http://127.0.0.1:9"}, suite, false)
+	_, err = harness.RunOn(context.Background(), external.Provider{URL: "http://127.0.0.1:9"}, s, false)
 	if !errors.Is(err, stack.ErrNoFaults) {
 		t.Fatalf("Run: %v, want ErrNoFaults", err)
 	}

@@ -7,13 +7,13 @@ import (
 
 	"loadharness"
 	"loadharness/reports"
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // startProgress prints a line a second about the running scenario until the
 // returned stop is called. On a terminal (live) the line is redrawn in
 // place; elsewhere (CI logs) each second is its own line.
-func startProgress(w io.Writer, live bool, agg *reports.Aggregate, sc *scenarios.Scenario) (stop func()) {
+func startProgress(w io.Writer, live bool, agg *reports.Aggregate, sc *suite.Scenario) (stop func()) {
 	if w == nil {
 		return func() {}
 	}

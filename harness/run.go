@@ -18,6 +18,7 @@ import (
 	"loadharness/harness/stack"
 	"loadharness/reports"
 	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // ErrInterrupted is wrapped by Run's error when ctx ended the run early;
@@ -54,7 +55,7 @@ func (r Result) ReportInput() reports.ReportInput {
 // returns an error only when the harness could not run (a sink failed, a
 // scenario could not start) or ctx ended (ErrInterrupted); a failed gate or
 // an abort is a verdict, not an error.
-func Run(ctx context.Context, s *scenarios.Suite, st stack.Stack, opts ...Option) (Result, error) {
+func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (Result, error) {
 	cfg := newConfig(opts)
 	info := st.Info()
 	res := Result{
@@ -153,7 +154,7 @@ type scenarioRun struct {
 }
 
 // runScenario runs one scenario while its abort checks watch it.
-func runScenario(ctx context.Context, s *scenarios.Suite, sc *scenarios.Scenario, st stack.Stack,
+func runScenario(ctx context.Context, s *suite.Suite, sc *suite.Scenario, st stack.Stack,
 	agg *reports.Aggregate, sink loadharness.Sink, events *scenarioEvents, cfg runConfig) scenarioRun {
 	// An abort cancels only this scenario's context, so that it is told
 	// apart from an interruption of the whole run.

@@ -12,7 +12,7 @@ import (
 	"loadharness/harness/stack/process"
 	"loadharness/internal/testbin"
 	"loadharness/reports"
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // targetBin is the cmd/target binary built once for the integration tests.
@@ -31,14 +31,14 @@ func MustRunSuite(tb testing.TB, file string) reports.Summary {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		tb.Log("redis-server not on PATH: the stack uses the embedded Redis")
 	}
-	suite, err := scenarios.Load(file)
+	s, err := suite.Load(file)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	out := tb.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	res, err := harness.RunOn(ctx, &process.Provider{TargetBin: targetBin, Dir: out, Logf: tb.Logf}, suite, false, harness.WithLogf(tb.Logf))
+	res, err := harness.RunOn(ctx, &process.Provider{TargetBin: targetBin, Dir: out, Logf: tb.Logf}, s, false, harness.WithLogf(tb.Logf))
 	if err != nil {
 		tb.Fatalf("run %s: %v", file, err)
 	}

@@ -8,7 +8,7 @@ import (
 
 	"loadharness"
 	"loadharness/reports"
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // abortGrace is how long after a second ends before it is judged: results
@@ -43,7 +43,7 @@ func (a Abort) Event() loadharness.Event {
 // now-abortGrace) each failed more than rule.ErrorRate of their requests. A
 // second without requests neither counts nor breaks the streak: a target
 // that answers nothing is judged by the requests that do end.
-func abortCheck(rule scenarios.AbortRule, secs []reports.SecondStats, now time.Time) (reason string, fire bool) {
+func abortCheck(rule suite.AbortRule, secs []reports.SecondStats, now time.Time) (reason string, fire bool) {
 	if rule.Off || rule.For <= 0 {
 		return "", false
 	}
@@ -82,7 +82,7 @@ func abortCheck(rule scenarios.AbortRule, secs []reports.SecondStats, now time.T
 type AbortCheck func(scenario string, live *reports.Aggregate, now time.Time) (reason string)
 
 // suiteAbortCheck is the suite's own abort rule (see abortCheck).
-func suiteAbortCheck(rule scenarios.AbortRule) AbortCheck {
+func suiteAbortCheck(rule suite.AbortRule) AbortCheck {
 	return func(scenario string, live *reports.Aggregate, now time.Time) string {
 		reason, fire := abortCheck(rule, live.Seconds(loadharness.Scope{Scenario: scenario}), now)
 		if !fire {

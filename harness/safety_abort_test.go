@@ -12,7 +12,7 @@ import (
 	"loadharness"
 	"loadharness/harness/stack/external"
 	"loadharness/reports"
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // secondsOf builds per-second figures from (requests, failed) pairs, the
@@ -27,12 +27,12 @@ func secondsOf(start time.Time, pairs ...[2]int) []reports.SecondStats {
 
 func TestAbortCheck(t *testing.T) {
 	start := time.Unix(1_000_000, 0)
-	rule := scenarios.AbortRule{ErrorRate: 0.5, For: 3 * time.Second}
+	rule := suite.AbortRule{ErrorRate: 0.5, For: 3 * time.Second}
 	// judged is a time at which every one of n seconds has been judged.
 	judged := func(n int) time.Time { return start.Add(time.Duration(n)*time.Second + abortGrace) }
 	tests := []struct {
 		name     string
-		rule     scenarios.AbortRule
+		rule     suite.AbortRule
 		secs     []reports.SecondStats
 		now      time.Time
 		wantFire bool
@@ -45,7 +45,7 @@ func TestAbortCheck(t *testing.T) {
 		{"a good second breaks the streak", rule, secondsOf(start, [2]int{10, 9}, [2]int{10, 9}, [2]int{10, 1}, [2]int{10, 9}, [2]int{10, 9}), judged(5), false},
 		{"empty seconds neither count nor break", rule, secondsOf(start, [2]int{10, 9}, [2]int{0, 0}, [2]int{10, 9}, [2]int{0, 0}, [2]int{10, 9}), judged(5), true},
 		{"recent seconds wait for the grace", rule, secondsOf(start, [2]int{10, 9}, [2]int{10, 9}, [2]int{10, 9}), judged(2), false},
-		{"off never fires", scenarios.AbortRule{Off: true}, secondsOf(start, [2]int{10, 10}, [2]int{10, 10}, [2]int{10, 10}), judged(3), false},
+		{"off never fires", suite.AbortRule{Off: true}, secondsOf(start, [2]int{10, 10}, [2]int{10, 10}, [2]int{10, 10}), judged(3), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,7 +61,7 @@ func TestAbortCheck(t *testing.T) {
 }
 
 // failingSuite is a suite whose every request gets a 500 from target.
-func failingSuite(t *testing.T, abort string) *scenarios.Suite {
+func failingSuite(t *testing.T, abort string) *suite.Suite {
 	t.Helper()
 	yaml := `name: failing
 ` + abort + `
@@ -79,7 +79,7 @@ scenarios:
     steps:
       - {name: boom, path: /boom}
 `
-	s, err := scenarios.Parse("failing.yaml", []byte(yaml))
+	s, err := suite.Parse("failing.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,10 +137,10 @@ func TestRunAbortOffRunsOn(t *testing.T) {
 		http.Error(w, "down", http.StatusInternalServerError)
 	}))
 	defer srv.Close()
-	suite := failingSuite(t, "abort: off")
-	suite.Scenarios = suite.Scenarios[:1]
-	suite.Scenarios[0].Duration = 4 * time.Second
-	res, err := RunOn(context.Background(), external.Provider{URL: srv.URL}, suite, false)
+	s := failingSuite(t, "abort: off")
+	s.Scenarios = s.Scenarios[:1]
+	s.Scenarios[0].Duration = 4 * time.Second
+	res, err := RunOn(context.Background(), external.Provider{URL: srv.URL}, s, false)
 	summary := res.Summary
 	if err != nil {
 		t.Fatalf("Run: %v", err)

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"loadharness/harness/stack/external"
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 func TestCheckTarget(t *testing.T) {
@@ -54,7 +54,7 @@ func TestCheckTargetBadURL(t *testing.T) {
 }
 
 func TestRunRefusesRemoteWithoutExplicitTarget(t *testing.T) {
-	suite, err := scenarios.Parse("s.yaml", []byte(`name: s
+	s, err := suite.Parse("s.yaml", []byte(`name: s
 scenarios:
   - name: a
     users: 1
@@ -66,7 +66,7 @@ scenarios:
 		t.Fatal(err)
 	}
 	// 192.0.2.0/24 is TEST-NET-1: nothing is sent there, the check comes first.
-	_, err = RunOn(context.Background(), external.Provider{URL: "http://192.0.2.1:8080"}, suite, false)
+	_, err = RunOn(context.Background(), external.Provider{URL: "http://192.0.2.1:8080"}, s, false)
 	if !errors.Is(err, ErrNotLoopback) {
 		t.Fatalf("Run: %v, want ErrNotLoopback", err)
 	}

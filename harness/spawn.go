@@ -9,6 +9,7 @@ import (
 
 	"loadharness"
 	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // Spawn starts a scenario's users in batches rather than all at once, as a
@@ -38,7 +39,7 @@ var DefaultSpawn = Spawn{Batch: 16, Every: 100 * time.Millisecond, MaxBatches: 1
 // Results of a batch of n users reach newSink(n), called once per batch
 // before any starts, from that batch's goroutine: the sinks it returns must
 // serialize between batches on their own.
-func runSpawned(ctx context.Context, sp Spawn, sc *scenarios.Scenario, newSink func(users int) loadharness.Sink,
+func runSpawned(ctx context.Context, sp Spawn, sc *suite.Scenario, newSink func(users int) loadharness.Sink,
 	opts scenarios.RunOptions) (scenarios.Outcome, error) {
 	batch := sp.Batch
 	if sp.MaxBatches > 0 {
@@ -97,17 +98,17 @@ func splitUsers(users, batch int) []int {
 }
 
 // scaleLoad is m with every rate multiplied by share.
-func scaleLoad(m scenarios.LoadModel, share float64) scenarios.LoadModel {
-	scale := func(r scenarios.Rate) scenarios.Rate { return max(r*scenarios.Rate(share), scenarios.MinRate) }
+func scaleLoad(m suite.LoadModel, share float64) suite.LoadModel {
+	scale := func(r suite.Rate) suite.Rate { return max(r*suite.Rate(share), suite.MinRate) }
 	switch m.Kind {
-	case scenarios.Constant:
+	case suite.Constant:
 		m.Rate = scale(m.Rate)
-	case scenarios.Ramp:
+	case suite.Ramp:
 		m.From, m.To = scale(m.From), scale(m.To)
-	case scenarios.Staged:
-		stages := make([]scenarios.Stage, len(m.Stages))
+	case suite.Staged:
+		stages := make([]suite.Stage, len(m.Stages))
 		for i, s := range m.Stages {
-			stages[i] = scenarios.Stage{Rate: scale(s.Rate), Duration: s.Duration}
+			stages[i] = suite.Stage{Rate: scale(s.Rate), Duration: s.Duration}
 		}
 		m.Stages = stages
 	}

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 func TestSplitUsersAndScaleLoad(t *testing.T) {
@@ -22,7 +22,7 @@ func TestSplitUsersAndScaleLoad(t *testing.T) {
 			t.Errorf("splitUsers(%d, %d) = %v, want %v", tt.users, tt.batch, got, tt.want)
 		}
 	}
-	m := scaleLoad(scenarios.LoadModel{Kind: scenarios.Ramp, From: 100, To: 300}, 0.25)
+	m := scaleLoad(suite.LoadModel{Kind: suite.Ramp, From: 100, To: 300}, 0.25)
 	if m.From != 25 || m.To != 75 {
 		t.Errorf("scaled ramp = %s, want 25/s→75/s", m)
 	}

@@ -13,13 +13,13 @@ import (
 	"loadharness/harness/stack"
 	"loadharness/harness/stack/external"
 	"loadharness/reports"
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // MustParseSuite parses a suite written in the test.
-func MustParseSuite(tb testing.TB, text string) *scenarios.Suite {
+func MustParseSuite(tb testing.TB, text string) *suite.Suite {
 	tb.Helper()
-	s, err := scenarios.Parse("test.yaml", []byte(text))
+	s, err := suite.Parse("test.yaml", []byte(text))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestRunOnStackAbortsAClearlyFailingScenario(t *testing.T) {
 		w.WriteHeader(http.StatusInternalServerError)
 	}))
 	defer srv.Close()
-	suite := MustParseSuite(t, `
+	s := MustParseSuite(t, `
 name: abort
 gates: [error_rate < 1%]
 scenarios:
@@ -118,7 +118,7 @@ scenarios:
     steps: [{name: page, path: /page}]
 `)
 	started := time.Now()
-	res, err := harness.Run(context.Background(), suite, MustExternalStack(t, srv.URL),
+	res, err := harness.Run(context.Background(), s, MustExternalStack(t, srv.URL),
 		harness.WithAbortCheck(func(scenario string, live *reports.Aggregate, _ time.Time) string {
 			n, _ := live.Measure(loadharness.Metric{Name: loadharness.MetricErrors, Kind: loadharness.KindCount},
 				loadharness.Scope{Scenario: scenario})

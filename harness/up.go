@@ -7,7 +7,7 @@ import (
 
 	"loadharness/harness/stack"
 	"loadharness/reports"
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // Up brings the suite's stack up with p: with a fault proxy on the Redis
@@ -15,7 +15,7 @@ import (
 // load would go to is allowed (see CheckTarget; explicitTarget says the
 // user named the target). The caller closes the stack. An interrupted
 // start has torn down what it began and wraps ErrInterrupted.
-func Up(ctx context.Context, p stack.Provider, s *scenarios.Suite, explicitTarget bool, logf func(string, ...any)) (stack.Stack, error) {
+func Up(ctx context.Context, p stack.Provider, s *suite.Suite, explicitTarget bool, logf func(string, ...any)) (stack.Stack, error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
@@ -42,7 +42,7 @@ func Up(ctx context.Context, p stack.Provider, s *scenarios.Suite, explicitTarge
 // RunOn brings the suite's stack up with p, runs the suite on it and tears
 // it down: Up, Run and Close in one call, for a run that needs its stack
 // for nothing else.
-func RunOn(ctx context.Context, p stack.Provider, s *scenarios.Suite, explicitTarget bool, opts ...Option) (Result, error) {
+func RunOn(ctx context.Context, p stack.Provider, s *suite.Suite, explicitTarget bool, opts ...Option) (Result, error) {
 	cfg := newConfig(opts)
 	st, err := Up(ctx, p, s, explicitTarget, cfg.logf)
 	if err != nil {

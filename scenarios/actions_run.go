@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"loadharness"
+	"loadharness/scenarios/suite"
 )
 
 // actionRunner carries out a scenario's timed actions on their own goroutine
@@ -14,7 +15,7 @@ type actionRunner struct {
 	stop    chan struct{}
 	done    chan struct{}
 	events  []loadharness.Event
-	skipped []Action
+	skipped []suite.Action
 }
 
 // startActions starts the scenario's actions, timed from start.
@@ -45,7 +46,7 @@ func (e *engine) startActions(ctx context.Context, start time.Time) *actionRunne
 				ev.At = time.Now()
 			}
 			if ev.Kind == "" {
-				ev.Kind = a.Do
+				ev.Kind = string(a.Do)
 			}
 			if ev.Target == "" && a.Instance > 0 {
 				ev.Target = "instance-" + strconv.Itoa(a.Instance)
@@ -59,7 +60,7 @@ func (e *engine) startActions(ctx context.Context, start time.Time) *actionRunne
 
 // finish stops the actions not yet due, waits for one in progress, and
 // returns the events and the actions that did not run.
-func (r *actionRunner) finish() ([]loadharness.Event, []Action) {
+func (r *actionRunner) finish() ([]loadharness.Event, []suite.Action) {
 	close(r.stop)
 	<-r.done
 	return r.events, r.skipped

@@ -16,15 +16,16 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"loadharness"
+	"loadharness/scenarios/suite"
 )
 
 // benchEngine builds an engine for a two-step scenario without running it.
-func benchEngine(tb testing.TB, users int, steps ...Step) *engine {
+func benchEngine(tb testing.TB, users int, steps ...suite.Step) *engine {
 	tb.Helper()
 	if len(steps) == 0 {
 		steps = mustBuiltIn(tb, "map")
 	}
-	sc := &Scenario{Name: "bench", Users: users, Duration: time.Second, Steps: steps}
+	sc := &suite.Scenario{Name: "bench", Users: users, Duration: time.Second, Steps: steps}
 	e, err := newEngine(sc, RunOptions{BaseURL: "http://127.0.0.1:8080", Sink: &collected{}})
 	if err != nil {
 		tb.Fatal(err)
@@ -140,7 +141,7 @@ func TestThroughputVersusPlainVegeta(t *testing.T) {
 	srv := httptest.NewServer(okHandler)
 	defer srv.Close()
 
-	sc := &Scenario{Name: "harness", Users: users, Duration: d, Steps: []Step{{Name: "get", Method: "GET", Path: "/"}}}
+	sc := &suite.Scenario{Name: "harness", Users: users, Duration: d, Steps: []suite.Step{{Name: "get", Method: "GET", Path: "/"}}}
 	var n int
 	out, err := Run(context.Background(), sc, RunOptions{BaseURL: srv.URL, Sink: loadharness.SinkFunc(func(*loadharness.Result) { n++ })})
 	if err != nil {

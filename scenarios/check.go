@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"loadharness"
+	"loadharness/scenarios/suite"
 )
 
 // Short names for the session outcomes.
@@ -18,15 +19,15 @@ const (
 	sessionLost      = loadharness.SessionLost
 )
 
-// probe is a SessionProbe with its header names canonical, ready to read
-// responses.
+// probe is a suite.SessionProbe with its header names canonical, ready to
+// read responses.
 type probe struct {
-	SessionProbe
+	suite.SessionProbe
 	instanceKey, workerKey string
 }
 
 // newProbe prepares p.
-func newProbe(p SessionProbe) *probe {
+func newProbe(p suite.SessionProbe) *probe {
 	return &probe{
 		SessionProbe: p,
 		instanceKey:  http.CanonicalHeaderKey(p.InstanceHeader),
@@ -79,7 +80,7 @@ func (p *probe) check(sp *stepPlan, u *user, resp *http.Response, body []byte, t
 		session = sessionKept
 		if fields.extract(p.ID, resp) != u.dataset {
 			session = sessionLost
-		} else if p.Checksum.Kind != FromNowhere && u.checksum != "" && fields.extract(p.Checksum, resp) != u.checksum {
+		} else if p.Checksum.Kind != suite.FromNowhere && u.checksum != "" && fields.extract(p.Checksum, resp) != u.checksum {
 			session = sessionLost
 		}
 	}
@@ -115,14 +116,14 @@ type jsonFields struct {
 
 // extract returns the value src names in the response: a header, or a JSON
 // field (strings unquoted, numbers as written). "" when absent.
-func (f *jsonFields) extract(src Source, resp *http.Response) string {
+func (f *jsonFields) extract(src suite.Source, resp *http.Response) string {
 	switch src.Kind {
-	case FromHeader:
+	case suite.FromHeader:
 		if v := resp.Header[src.Name]; len(v) > 0 {
 			return v[0]
 		}
 		return ""
-	case FromJSON:
+	case suite.FromJSON:
 		if !f.parsed {
 			f.parsed = true
 			_ = json.Unmarshal(f.body, &f.fields) // not JSON: every field is absent
@@ -142,4 +143,12 @@ func (f *jsonFields) extract(src Source, resp *http.Response) string {
 	default:
 		return ""
 	}
+}
+
+// truncate shortens s for a message.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }

@@ -5,17 +5,18 @@ import (
 	"testing"
 
 	"loadharness"
+	"loadharness/scenarios/suite"
 )
 
 func TestCheck(t *testing.T) {
-	jsonProbe := DefaultSessionProbe
-	jsonProbe.ID, jsonProbe.Checksum = Source{FromJSON, "id"}, Source{FromJSON, "checksum"}
-	mapStep := stepPlan{expect: Expect{Status: []int{200}, ContentType: "image/svg+xml", Session: true}}
-	uploadStep := stepPlan{capture: true, expect: Expect{Status: []int{201}}}
+	jsonProbe := suite.DefaultSessionProbe
+	jsonProbe.ID, jsonProbe.Checksum = suite.Source{Kind: suite.FromJSON, Name: "id"}, suite.Source{Kind: suite.FromJSON, Name: "checksum"}
+	mapStep := stepPlan{expect: suite.Expect{Status: []int{200}, ContentType: "image/svg+xml", Session: true}}
+	uploadStep := stepPlan{capture: true, expect: suite.Expect{Status: []int{201}}}
 	own := func(u *user) { u.dataset, u.checksum, u.hasDataset = "ds1", "sum1", true }
 	tests := []struct {
 		name        string
-		probe       SessionProbe
+		probe       suite.SessionProbe
 		step        stepPlan
 		prepare     func(*user)
 		code        int
@@ -25,39 +26,39 @@ func TestCheck(t *testing.T) {
 		wantFailure string
 		wantDataset string
 	}{
-		{"kept", DefaultSessionProbe, mapStep, own, 200,
+		{"kept", suite.DefaultSessionProbe, mapStep, own, 200,
 			http.Header{"Content-Type": {"image/svg+xml; charset=utf-8"}, "X-Dataset-Id": {"ds1"}, "X-Dataset-Checksum": {"sum1"}}, "",
 			sessionKept, "", "ds1"},
-		{"another user's data set", DefaultSessionProbe, mapStep, own, 200,
+		{"another user's data set", suite.DefaultSessionProbe, mapStep, own, 200,
 			http.Header{"Content-Type": {"image/svg+xml"}, "X-Dataset-Id": {"ds2"}, "X-Dataset-Checksum": {"sum2"}}, "",
 			sessionLost, "", "ds1"},
-		{"same id, other checksum", DefaultSessionProbe, mapStep, own, 200,
+		{"same id, other checksum", suite.DefaultSessionProbe, mapStep, own, 200,
 			http.Header{"Content-Type": {"image/svg+xml"}, "X-Dataset-Id": {"ds1"}, "X-Dataset-Checksum": {"sum2"}}, "",
 			sessionLost, "", "ds1"},
-		{"no data set: 404", DefaultSessionProbe, mapStep, own, 404,
+		{"no data set: 404", suite.DefaultSessionProbe, mapStep, own, 404,
 			http.Header{"Content-Type": {"application/json"}}, `{"error":"no data set in this session"}`,
 			sessionLost, "status 404, want 200", "ds1"},
-		{"overloaded: not judged", DefaultSessionProbe, mapStep, own, 503,
+		{"overloaded: not judged", suite.DefaultSessionProbe, mapStep, own, 503,
 			http.Header{"Content-Type": {"application/json"}}, `{"error":"overloaded"}`,
 			sessionUnchecked, "status 503, want 200", "ds1"},
-		{"rate limited: not judged", DefaultSessionProbe, mapStep, own, 429, http.Header{}, "",
+		{"rate limited: not judged", suite.DefaultSessionProbe, mapStep, own, 429, http.Header{}, "",
 			sessionUnchecked, "status 429, want 200", "ds1"},
-		{"before any upload", DefaultSessionProbe, mapStep, nil, 200,
+		{"before any upload", suite.DefaultSessionProbe, mapStep, nil, 200,
 			http.Header{"Content-Type": {"image/svg+xml"}}, "", sessionUnchecked, "", ""},
-		{"wrong content type", DefaultSessionProbe, mapStep, own, 200,
+		{"wrong content type", suite.DefaultSessionProbe, mapStep, own, 200,
 			http.Header{"Content-Type": {"text/html"}, "X-Dataset-Id": {"ds1"}, "X-Dataset-Checksum": {"sum1"}}, "",
 			sessionKept, `content-type "text/html", want image/svg+xml`, "ds1"},
-		{"capture", DefaultSessionProbe, uploadStep, own, 201, http.Header{}, `{"id":"ds9","rows":300,"checksum":"sum9"}`,
+		{"capture", suite.DefaultSessionProbe, uploadStep, own, 201, http.Header{}, `{"id":"ds9","rows":300,"checksum":"sum9"}`,
 			sessionUnchecked, "", "ds9"},
-		{"capture a number", DefaultSessionProbe, uploadStep, nil, 201, http.Header{}, `{"id": 17}`,
+		{"capture a number", suite.DefaultSessionProbe, uploadStep, nil, 201, http.Header{}, `{"id": 17}`,
 			sessionUnchecked, "", "17"},
-		{"capture without id", DefaultSessionProbe, uploadStep, own, 201, http.Header{}, `{"rows":300}`,
+		{"capture without id", suite.DefaultSessionProbe, uploadStep, own, 201, http.Header{}, `{"rows":300}`,
 			sessionUnchecked, "capture: response has no json:id", "ds1"},
-		{"failed upload keeps the old data set", DefaultSessionProbe, uploadStep, own, 413, http.Header{}, `{"id":"x"}`,
+		{"failed upload keeps the old data set", suite.DefaultSessionProbe, uploadStep, own, 413, http.Header{}, `{"id":"x"}`,
 			sessionUnchecked, "status 413, want 201", "ds1"},
-		{"json probe", jsonProbe, stepPlan{expect: Expect{Session: true, BodyContains: `"rows"`}}, own, 200, http.Header{},
+		{"json probe", jsonProbe, stepPlan{expect: suite.Expect{Session: true, BodyContains: `"rows"`}}, own, 200, http.Header{},
 			`{"id":"ds1","checksum":"sum1","rows":3}`, sessionKept, "", "ds1"},
-		{"body lacks", jsonProbe, stepPlan{expect: Expect{BodyContains: "hello"}}, own, 200, http.Header{}, `bye`,
+		{"body lacks", jsonProbe, stepPlan{expect: suite.Expect{BodyContains: "hello"}}, own, 200, http.Header{}, `bye`,
 			sessionUnchecked, `body lacks "hello"`, "ds1"},
 	}
 	for _, tt := range tests {

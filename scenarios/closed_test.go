@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"loadharness"
+	"loadharness/scenarios/suite"
 )
 
 // resultKey is what a result says about a request, without its timings and
@@ -31,7 +32,7 @@ func keyOf(r *loadharness.Result) resultKey {
 
 // runPath runs sc against baseURL on the closed-model driver (direct) or on
 // Vegeta's attacker, and returns the distinct results of each user.
-func runPath(t *testing.T, sc *Scenario, baseURL string, direct bool) []resultKey {
+func runPath(t *testing.T, sc *suite.Scenario, baseURL string, direct bool) []resultKey {
 	t.Helper()
 	sink := &collected{}
 	e, err := newEngine(sc, RunOptions{BaseURL: baseURL, Sink: sink, Timeout: 2 * time.Second})
@@ -94,11 +95,11 @@ func TestClosedDriverAgreesWithVegetaPath(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	sc := &Scenario{Name: "agree", Users: 3, Duration: 300 * time.Millisecond, Think: 20 * time.Millisecond,
-		Setup: []Step{{Name: "login", Method: "GET", Path: "/login?u={{user}}"}},
-		Steps: []Step{
-			{Name: "whoami", Method: "GET", Path: "/whoami", Expect: Expect{Status: []int{200}, ContentType: "text/plain", BodyContains: "s-"}},
-			{Name: "post", Method: "POST", Path: "/post", Body: "name={{user}}", Expect: Expect{Status: []int{200}}},
+	sc := &suite.Scenario{Name: "agree", Users: 3, Duration: 300 * time.Millisecond, Think: 20 * time.Millisecond,
+		Setup: []suite.Step{{Name: "login", Method: "GET", Path: "/login?u={{user}}"}},
+		Steps: []suite.Step{
+			{Name: "whoami", Method: "GET", Path: "/whoami", Expect: suite.Expect{Status: []int{200}, ContentType: "text/plain", BodyContains: "s-"}},
+			{Name: "post", Method: "POST", Path: "/post", Body: "name={{user}}", Expect: suite.Expect{Status: []int{200}}},
 			{Name: "missing", Method: "GET", Path: "/nope/{{user}}"},
 		}}
 	direct, viaVegeta := runPath(t, sc, srv.URL, true), runPath(t, sc, srv.URL, false)
@@ -121,8 +122,8 @@ func TestClosedDriverFailuresReadAsNetHTTP(t *testing.T) {
 	}
 	base := "http://" + ln.Addr().String()
 	ln.Close() // nothing listens there now
-	sc := &Scenario{Name: "refused", Users: 1, Duration: 100 * time.Millisecond, Think: 20 * time.Millisecond,
-		Steps: []Step{{Name: "get", Method: "GET", Path: "/x"}}}
+	sc := &suite.Scenario{Name: "refused", Users: 1, Duration: 100 * time.Millisecond, Think: 20 * time.Millisecond,
+		Steps: []suite.Step{{Name: "get", Method: "GET", Path: "/x"}}}
 	direct, viaVegeta := runPath(t, sc, base, true), runPath(t, sc, base, false)
 	if len(direct) != 1 || len(viaVegeta) != 1 {
 		t.Fatalf("want one distinct failure per path, got %v and %v", direct, viaVegeta)

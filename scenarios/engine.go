@@ -7,14 +7,16 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"loadharness"
+	"loadharness/scenarios/suite"
 )
 
 // engine is the state of one Run.
 type engine struct {
-	sc      *Scenario
+	sc      *suite.Scenario
 	opts    RunOptions
 	probe   *probe
 	plan    plan
@@ -36,12 +38,12 @@ type engine struct {
 }
 
 // newEngine checks the scenario and options and builds the client.
-func newEngine(sc *Scenario, opts RunOptions) (*engine, error) {
+func newEngine(sc *suite.Scenario, opts RunOptions) (*engine, error) {
 	if err := checkRunnable(sc, opts); err != nil {
 		return nil, fmt.Errorf("run: %w", err)
 	}
-	if opts.Session == (SessionProbe{}) {
-		opts.Session = DefaultSessionProbe
+	if opts.Session == (suite.SessionProbe{}) {
+		opts.Session = suite.DefaultSessionProbe
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
@@ -51,7 +53,7 @@ func newEngine(sc *Scenario, opts RunOptions) (*engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("run %s: %w", sc.Name, err)
 	}
-	pool, err := newPool(sc.Users, opts.UserBase, pl.nSetup, sc.Pick == PickWeighted)
+	pool, err := newPool(sc.Users, opts.UserBase, pl.nSetup, sc.Pick == suite.PickWeighted)
 	if err != nil {
 		return nil, fmt.Errorf("run %s: %w", sc.Name, err)
 	}
@@ -85,9 +87,9 @@ func newEngine(sc *Scenario, opts RunOptions) (*engine, error) {
 	return e, nil
 }
 
-// checkRunnable rejects what Parse would have (scenarios may be built in
+// checkRunnable rejects what suite.Parse would have (scenarios may be built in
 // code) and options the engine cannot work with.
-func checkRunnable(sc *Scenario, opts RunOptions) error {
+func checkRunnable(sc *suite.Scenario, opts RunOptions) error {
 	var errs []error
 	if sc == nil {
 		return errors.New("no scenario")
@@ -99,8 +101,8 @@ func checkRunnable(sc *Scenario, opts RunOptions) error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Fragment != "" || u.RawQuery != "" {
 		errs = append(errs, fmt.Errorf("base URL %q must be http(s)://host[:port][/path]", opts.BaseURL))
 	}
-	if sc.Users < 1 || sc.Users > MaxUsers {
-		errs = append(errs, fmt.Errorf("users must be 1..%d, not %d", MaxUsers, sc.Users))
+	if sc.Users < 1 || sc.Users > suite.MaxUsers {
+		errs = append(errs, fmt.Errorf("users must be 1..%d, not %d", suite.MaxUsers, sc.Users))
 	}
 	if uint64(opts.UserBase)+uint64(sc.Users) > math.MaxUint32+1 {
 		errs = append(errs, fmt.Errorf("user ids %d+%d overflow", opts.UserBase, sc.Users))
@@ -108,8 +110,8 @@ func checkRunnable(sc *Scenario, opts RunOptions) error {
 	if len(sc.Steps) == 0 {
 		errs = append(errs, errors.New("no steps"))
 	}
-	if sc.Duration <= 0 || sc.Duration > MaxDuration {
-		errs = append(errs, fmt.Errorf("duration must be in (0, %s], not %s", fmtDuration(MaxDuration), sc.Duration))
+	if sc.Duration <= 0 || sc.Duration > suite.MaxDuration {
+		errs = append(errs, fmt.Errorf("duration must be in (0, %s], not %s", fmtDuration(suite.MaxDuration), sc.Duration))
 	}
 	if sc.Warmup < 0 || sc.Think < 0 {
 		errs = append(errs, errors.New("warmup and think must not be negative"))
@@ -127,20 +129,20 @@ func checkRunnable(sc *Scenario, opts RunOptions) error {
 }
 
 // checkLoadModel rejects rates the pacers cannot use.
-func checkLoadModel(m LoadModel) error {
-	ok := func(r Rate) bool { return r >= MinRate && r <= MaxRate }
+func checkLoadModel(m suite.LoadModel) error {
+	ok := func(r suite.Rate) bool { return r >= suite.MinRate && r <= suite.MaxRate }
 	switch m.Kind {
-	case Closed:
+	case suite.Closed:
 		return nil
-	case Constant:
+	case suite.Constant:
 		if ok(m.Rate) {
 			return nil
 		}
-	case Ramp:
+	case suite.Ramp:
 		if ok(m.From) && ok(m.To) {
 			return nil
 		}
-	case Staged:
+	case suite.Staged:
 		good := len(m.Stages) > 0
 		for _, s := range m.Stages {
 			good = good && ok(s.Rate) && s.Duration > 0
@@ -149,7 +151,21 @@ func checkLoadModel(m LoadModel) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("load model %s: rates must be %s..%s and stage durations positive", m, MinRate, MaxRate)
+	return fmt.Errorf("load model %s: rates must be %s..%s and stage durations positive", m, suite.MinRate, suite.MaxRate)
+}
+
+// fmtDuration prints whole hours and minutes without the trailing zero units
+// of time.Duration.String ("24h" rather than "24h0m0s"), as the suite
+// parser's messages do.
+func fmtDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // close releases the engine's idle connections, the users' own included;

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"loadharness"
+	"loadharness/scenarios/suite"
 )
 
 // collected is a sink that keeps copies of every result, for tests.
@@ -32,7 +33,7 @@ func (c *collected) step(name string) []loadharness.Result {
 }
 
 // mustRun runs sc against baseURL and fails the test on a harness error.
-func mustRun(tb testing.TB, sc *Scenario, opts RunOptions) (Outcome, *collected) {
+func mustRun(tb testing.TB, sc *suite.Scenario, opts RunOptions) (Outcome, *collected) {
 	tb.Helper()
 	sink := &collected{}
 	opts.Sink = sink

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"loadharness/scenarios/suite"
 )
 
 // schedule is an open model's pacing: a Vegeta pacer, the exact time at which
@@ -21,11 +23,11 @@ type schedule struct {
 }
 
 // newSchedule returns the schedule of an open model lasting d.
-func newSchedule(m LoadModel, d time.Duration) schedule {
+func newSchedule(m suite.LoadModel, d time.Duration) schedule {
 	switch m.Kind {
-	case Ramp:
+	case suite.Ramp:
 		return linearSchedule(m.From, m.To, d)
-	case Staged:
+	case suite.Staged:
 		p := NewStepPacer(m.Stages)
 		return schedule{
 			pacer: p,
@@ -39,14 +41,29 @@ func newSchedule(m LoadModel, d time.Duration) schedule {
 			expected: p.hits,
 		}
 	default:
-		return constantSchedule(m.initialRate())
+		return constantSchedule(initialRate(m))
 	}
+}
+
+// initialRate is the rate at the start of m: the rate of its warm-up.
+func initialRate(m suite.LoadModel) suite.Rate {
+	switch m.Kind {
+	case suite.Constant:
+		return m.Rate
+	case suite.Ramp:
+		return m.From
+	case suite.Staged:
+		if len(m.Stages) > 0 {
+			return m.Stages[0].Rate
+		}
+	}
+	return 0
 }
 
 // vegetaRate expresses r as a Vegeta rate. Whole rates are per second, like
 // Vegeta's own; fractional ones are per million seconds so that 2.5/s and
 // 1/h keep six significant digits in Vegeta's integer frequency.
-func vegetaRate(r Rate) vegeta.Rate {
+func vegetaRate(r suite.Rate) vegeta.Rate {
 	if f := float64(r); f == math.Trunc(f) && f >= 1 {
 		return vegeta.Rate{Freq: int(f), Per: time.Second}
 	}
@@ -55,7 +72,7 @@ func vegetaRate(r Rate) vegeta.Rate {
 
 // constantSchedule paces r requests a second with vegeta.ConstantPacer,
 // which sends hit n at (n+1) intervals of Per/Freq (integer nanoseconds).
-func constantSchedule(r Rate) schedule {
+func constantSchedule(r suite.Rate) schedule {
 	vr := vegetaRate(r)
 	interval := vr.Per.Nanoseconds() / int64(vr.Freq)
 	return schedule{
@@ -70,7 +87,7 @@ func constantSchedule(r Rate) schedule {
 // linearSchedule ramps from → to over d with vegeta.LinearPacer. That pacer
 // sends hit 0 at once and hit n ≥ 1 when its integral H(t) = b·t + a·t²/2
 // reaches n+1; due inverts H in closed form (the numerically stable root).
-func linearSchedule(from, to Rate, d time.Duration) schedule {
+func linearSchedule(from, to suite.Rate, d time.Duration) schedule {
 	start := vegetaRate(from)
 	slope := 0.0
 	if d > 0 {
@@ -106,7 +123,7 @@ func linearSchedule(from, to Rate, d time.Duration) schedule {
 // hit n (0-based) when the stages' cumulative hits reach n+1, so one stage at
 // a whole rate paces exactly as Vegeta's constant pacer does.
 type StepPacer struct {
-	stages []Stage
+	stages []suite.Stage
 	// starts[i] and cum[i] are when stage i starts and how many hits are due
 	// before it; cum has one more entry, the total.
 	starts []time.Duration
@@ -116,7 +133,7 @@ type StepPacer struct {
 var _ vegeta.Pacer = (*StepPacer)(nil)
 
 // NewStepPacer returns a pacer for stages, whose rates must be positive.
-func NewStepPacer(stages []Stage) *StepPacer {
+func NewStepPacer(stages []suite.Stage) *StepPacer {
 	p := &StepPacer{stages: stages, starts: make([]time.Duration, len(stages)), cum: make([]float64, len(stages)+1)}
 	var t time.Duration
 	for i, s := range stages {

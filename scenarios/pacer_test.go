@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"loadharness/scenarios/suite"
 )
 
 // paceFrom returns when the pacer sends hit n if Vegeta asks for it at
@@ -30,7 +32,7 @@ func TestDueMatchesThePacers(t *testing.T) {
 		{"ramp up 50→200 over 30s", linearSchedule(50, 200, 30*time.Second), 0.01},
 		{"ramp down 200→10 over 10s", linearSchedule(200, 10, 10*time.Second), 0.01},
 		{"flat ramp", linearSchedule(100, 100, 10*time.Second), 0.001},
-		{"stages", newSchedule(LoadModel{Kind: Staged, Stages: []Stage{{100, time.Second}, {7, 2 * time.Second}, {1000, time.Second}}}, 4*time.Second), 0},
+		{"stages", newSchedule(suite.LoadModel{Kind: suite.Staged, Stages: []suite.Stage{{Rate: 100, Duration: time.Second}, {Rate: 7, Duration: 2 * time.Second}, {Rate: 1000, Duration: time.Second}}}, 4*time.Second), 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -70,8 +72,8 @@ func TestExpectedHits(t *testing.T) {
 		{"constant", constantSchedule(150), 10 * time.Second, 1500},
 		{"ramp", linearSchedule(50, 150, 2*time.Second), 2 * time.Second, 200},
 		{"half a ramp", linearSchedule(50, 150, 2*time.Second), time.Second, 75},
-		{"stages", newSchedule(LoadModel{Kind: Staged, Stages: []Stage{{100, time.Second}, {300, time.Second}}}, 2*time.Second), 2 * time.Second, 400},
-		{"into the second stage", newSchedule(LoadModel{Kind: Staged, Stages: []Stage{{100, time.Second}, {300, time.Second}}}, 2*time.Second), 1500 * time.Millisecond, 250},
+		{"stages", newSchedule(suite.LoadModel{Kind: suite.Staged, Stages: []suite.Stage{{Rate: 100, Duration: time.Second}, {Rate: 300, Duration: time.Second}}}, 2*time.Second), 2 * time.Second, 400},
+		{"into the second stage", newSchedule(suite.LoadModel{Kind: suite.Staged, Stages: []suite.Stage{{Rate: 100, Duration: time.Second}, {Rate: 300, Duration: time.Second}}}, 2*time.Second), 1500 * time.Millisecond, 250},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -83,7 +85,7 @@ func TestExpectedHits(t *testing.T) {
 }
 
 func TestStepPacer(t *testing.T) {
-	p := NewStepPacer([]Stage{{Rate: 10, Duration: time.Second}, {Rate: 100, Duration: time.Second}})
+	p := NewStepPacer([]suite.Stage{{Rate: 10, Duration: time.Second}, {Rate: 100, Duration: time.Second}})
 	tests := []struct {
 		n    uint64
 		want time.Duration

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 
 	"loadharness/datagen"
+	"loadharness/scenarios/suite"
 )
 
 // uploadBoundary separates multipart parts. It is fixed so that a user's
@@ -23,12 +24,12 @@ const uploadBoundary = "loadharness-7d1c9e0b5a3f4e2d8c6b"
 // beyond it bodies are generated for each request instead.
 const uploadCacheBytes = 64 << 20
 
-// template is text with the user id put in place of each Placeholder: the
-// parts between placeholders. One part means no placeholder.
+// template is text with the user id put in place of each suite.Placeholder:
+// the parts between placeholders. One part means no placeholder.
 type template []string
 
 // newTemplate splits s at its placeholders.
-func newTemplate(s string) template { return strings.Split(s, Placeholder) }
+func newTemplate(s string) template { return strings.Split(s, suite.Placeholder) }
 
 // constant reports whether the template holds no placeholder.
 func (t template) constant() bool { return len(t) == 1 }
@@ -75,12 +76,12 @@ type stepPlan struct {
 	static []byte
 	body   template
 	form   map[string]template
-	upload *Upload
+	upload *suite.Upload
 
 	capture bool
 	// needBody: the transport must read the body to check or capture.
 	needBody bool
-	expect   Expect
+	expect   suite.Expect
 	weight   int
 }
 
@@ -93,10 +94,10 @@ type plan struct {
 }
 
 // compile builds the plan of sc against baseURL.
-func compile(sc *Scenario, baseURL string, probe SessionProbe) (plan, error) {
+func compile(sc *suite.Scenario, baseURL string, probe suite.SessionProbe) (plan, error) {
 	base := strings.TrimSuffix(baseURL, "/")
 	var p plan
-	for i, list := range [][]Step{sc.Setup, sc.Steps} {
+	for i, list := range [][]suite.Step{sc.Setup, sc.Steps} {
 		for _, st := range list {
 			sp, err := compileStep(st, base, probe)
 			if err != nil {
@@ -117,7 +118,7 @@ func compile(sc *Scenario, baseURL string, probe SessionProbe) (plan, error) {
 }
 
 // compileStep builds one step's plan.
-func compileStep(st Step, base string, probe SessionProbe) (stepPlan, error) {
+func compileStep(st suite.Step, base string, probe suite.SessionProbe) (stepPlan, error) {
 	if !strings.HasPrefix(st.Path, "/") {
 		return stepPlan{}, fmt.Errorf("path %q does not start with /", st.Path)
 	}
@@ -161,7 +162,7 @@ func compileStep(st Step, base string, probe SessionProbe) (stepPlan, error) {
 		}
 		sp.header.Set(k, v)
 	}
-	bodyFrom := func(s Source) bool { return s.Kind == FromJSON }
+	bodyFrom := func(s suite.Source) bool { return s.Kind == suite.FromJSON }
 	sp.needBody = st.Expect.BodyContains != "" ||
 		(st.Capture && (bodyFrom(probe.UploadID) || bodyFrom(probe.UploadChecksum))) ||
 		(st.Expect.Session && (bodyFrom(probe.ID) || bodyFrom(probe.Checksum)))
@@ -229,7 +230,7 @@ func (sp *stepPlan) requestBody(u *user, si int, cache *uploadCache) ([]byte, er
 }
 
 // uploadBody is a multipart form holding the generated data set of user id.
-func uploadBody(up *Upload, id uint32) ([]byte, error) {
+func uploadBody(up *suite.Upload, id uint32) ([]byte, error) {
 	csv, err := datagen.Bytes(datagen.Spec{Rows: up.Rows, Indicators: up.Indicators, Seed: int64(id)})
 	if err != nil {
 		return nil, fmt.Errorf("generate upload: %w", err)
@@ -240,7 +241,7 @@ func uploadBody(up *Upload, id uint32) ([]byte, error) {
 	if err := mw.SetBoundary(uploadBoundary); err != nil {
 		return nil, fmt.Errorf("generate upload: %w", err)
 	}
-	part, err := mw.CreateFormFile(cmp.Or(up.Field, DefaultUploadField), "vu-"+strconv.FormatUint(uint64(id), 10)+".csv")
+	part, err := mw.CreateFormFile(cmp.Or(up.Field, suite.DefaultUploadField), "vu-"+strconv.FormatUint(uint64(id), 10)+".csv")
 	if err != nil {
 		return nil, fmt.Errorf("generate upload: %w", err)
 	}

@@ -8,13 +8,14 @@ import (
 	"testing"
 
 	"loadharness/datagen"
+	"loadharness/scenarios/suite"
 )
 
 func TestRequestBodies(t *testing.T) {
-	login, _ := BuiltInStep(StepLogin)
-	upload, _ := BuiltInStep(StepUpload)
-	custom := Step{Name: "c", Method: "POST", Path: "/items/{{user}}", Body: `{"who":"{{user}}"}`, Headers: map[string]string{"X-User": "vu-{{user}}", "X-Fixed": "1"}}
-	p, err := compile(&Scenario{Steps: []Step{login, upload, custom}}, "http://h:1/", DefaultSessionProbe)
+	login, _ := suite.BuiltInStep(suite.StepLogin)
+	upload, _ := suite.BuiltInStep(suite.StepUpload)
+	custom := suite.Step{Name: "c", Method: "POST", Path: "/items/{{user}}", Body: `{"who":"{{user}}"}`, Headers: map[string]string{"X-User": "vu-{{user}}", "X-Fixed": "1"}}
+	p, err := compile(&suite.Scenario{Steps: []suite.Step{login, upload, custom}}, "http://h:1/", suite.DefaultSessionProbe)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +47,7 @@ func TestRequestBodies(t *testing.T) {
 		data, _ := io.ReadAll(part)
 		return data
 	}
-	want, err := datagen.Bytes(datagen.Spec{Rows: DefaultUploadRows, Indicators: DefaultUploadIndicators, Seed: 7})
+	want, err := datagen.Bytes(datagen.Spec{Rows: suite.DefaultUploadRows, Indicators: suite.DefaultUploadIndicators, Seed: 7})
 	if err != nil {
 		t.Fatal(err)
 	}

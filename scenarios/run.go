@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"loadharness"
+	"loadharness/scenarios/suite"
 )
 
 // DefaultTimeout bounds each request when RunOptions.Timeout is zero.
@@ -20,12 +21,12 @@ type RunOptions struct {
 	// results are dropped) from one goroutine, in arrival order.
 	Sink loadharness.Sink
 	// Session says how responses prove session integrity; the zero value
-	// means DefaultSessionProbe.
-	Session SessionProbe
+	// means suite.DefaultSessionProbe.
+	Session suite.SessionProbe
 	// Act carries out the scenario's timed actions and says what happened;
 	// it must return within the run's context. A scenario with actions and a
 	// nil Act is an error.
-	Act func(ctx context.Context, a Action) loadharness.Event
+	Act func(ctx context.Context, a suite.Action) loadharness.Event
 	// UserBase is the first virtual user id: a shard that runs users 0..N-1
 	// of a larger run sets it so that ids stay unique across shards.
 	UserBase uint32
@@ -42,7 +43,7 @@ type RunOptions struct {
 // the requests in flight, and returns what was measured so far with the
 // context's error wrapped. Request failures are results, not errors; the
 // error is for a run that could not be carried out.
-func Run(ctx context.Context, sc *Scenario, opts RunOptions) (Outcome, error) {
+func Run(ctx context.Context, sc *suite.Scenario, opts RunOptions) (Outcome, error) {
 	e, err := newEngine(sc, opts)
 	if err != nil {
 		return Outcome{}, err
@@ -78,7 +79,7 @@ func (e *engine) run(ctx context.Context) (Outcome, error) {
 	if sc.Warmup > 0 {
 		var ws *schedule
 		if open {
-			s := constantSchedule(sc.Load.initialRate())
+			s := constantSchedule(initialRate(sc.Load))
 			ws = &s
 		}
 		if _, err := e.runPhase(ctx, e.newPhase(phaseWarmup, sc.Warmup, ws)); err != nil {

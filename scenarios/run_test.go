@@ -19,6 +19,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"loadharness"
+	"loadharness/scenarios/suite"
 )
 
 // okHandler answers every request with a short body.
@@ -55,8 +56,8 @@ func TestCookiesStayWithTheirUser(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	sc := &Scenario{Name: "cookies", Users: users, Duration: 2 * time.Second,
-		Steps: []Step{{Name: "echo", Method: "GET", Path: "/c?u={{user}}", Expect: Expect{Status: []int{200}}}}}
+	sc := &suite.Scenario{Name: "cookies", Users: users, Duration: 2 * time.Second,
+		Steps: []suite.Step{{Name: "echo", Method: "GET", Path: "/c?u={{user}}", Expect: suite.Expect{Status: []int{200}}}}}
 	_, sink := mustRun(t, sc, RunOptions{BaseURL: srv.URL})
 
 	mu.Lock()
@@ -152,11 +153,11 @@ func (s *datasetServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func mustBuiltIn(tb testing.TB, names ...string) []Step {
+func mustBuiltIn(tb testing.TB, names ...string) []suite.Step {
 	tb.Helper()
-	var steps []Step
+	var steps []suite.Step
 	for _, n := range names {
-		st, ok := BuiltInStep(n)
+		st, ok := suite.BuiltInStep(n)
 		if !ok {
 			tb.Fatalf("no built-in step %q", n)
 		}
@@ -168,9 +169,9 @@ func mustBuiltIn(tb testing.TB, names ...string) []Step {
 func TestSwappedDataSetsCountAsLostSessions(t *testing.T) {
 	srv := httptest.NewServer(newDatasetServer(map[string]string{"vu-3": "vu-7", "vu-7": "vu-3"}))
 	defer srv.Close()
-	for _, load := range []LoadModel{{}, {Kind: Constant, Rate: 100}} {
+	for _, load := range []suite.LoadModel{{}, {Kind: suite.Constant, Rate: 100}} {
 		t.Run(load.String(), func(t *testing.T) {
-			sc := &Scenario{Name: "swap", Users: 10, Duration: time.Second, Think: 10 * time.Millisecond, Load: load,
+			sc := &suite.Scenario{Name: "swap", Users: 10, Duration: time.Second, Think: 10 * time.Millisecond, Load: load,
 				Setup: mustBuiltIn(t, "login", "upload"), Steps: mustBuiltIn(t, "map", "dataset")}
 			if load.Open() {
 				sc.Think = 0
@@ -218,7 +219,7 @@ func TestLostWhenTheDataSetIsGone(t *testing.T) {
 		http.Error(w, `{"error":"no data set in this session"}`, http.StatusNotFound)
 	}))
 	defer srv.Close()
-	sc := &Scenario{Name: "gone", Users: 2, Duration: 300 * time.Millisecond, Think: 20 * time.Millisecond,
+	sc := &suite.Scenario{Name: "gone", Users: 2, Duration: 300 * time.Millisecond, Think: 20 * time.Millisecond,
 		Setup: mustBuiltIn(t, "upload"), Steps: mustBuiltIn(t, "map")}
 	_, sink := mustRun(t, sc, RunOptions{BaseURL: srv.URL})
 	maps := sink.step("map")
@@ -239,8 +240,8 @@ func TestLatencyOfAKnownDelay(t *testing.T) {
 		w.Write([]byte("slept"))
 	}))
 	defer srv.Close()
-	sc := &Scenario{Name: "delay", Users: 6, Duration: 2 * time.Second,
-		Steps: []Step{{Name: "sleep", Method: "GET", Path: "/"}}}
+	sc := &suite.Scenario{Name: "delay", Users: 6, Duration: 2 * time.Second,
+		Steps: []suite.Step{{Name: "sleep", Method: "GET", Path: "/"}}}
 	// Plain Vegeta measures the same server at the same time: on a busy
 	// machine both see the machine's scheduling delay on top of the sleep,
 	// and the harness must not add to it.
@@ -284,8 +285,8 @@ func TestCorrectedLatencyShowsAStall(t *testing.T) {
 	// One user carries 100 requests a second: while it waits for the stalled
 	// answer, the requests due meanwhile go late, and only the corrected
 	// latency (from the time they were due) shows it.
-	sc := &Scenario{Name: "stall", Users: 1, Duration: 3 * time.Second, Load: LoadModel{Kind: Constant, Rate: 100},
-		Steps: []Step{{Name: "get", Method: "GET", Path: "/"}}}
+	sc := &suite.Scenario{Name: "stall", Users: 1, Duration: 3 * time.Second, Load: suite.LoadModel{Kind: suite.Constant, Rate: 100},
+		Steps: []suite.Step{{Name: "get", Method: "GET", Path: "/"}}}
 	out, sink := mustRun(t, sc, RunOptions{BaseURL: srv.URL})
 	raw, corrected := latencies(sink.results)
 	if got := quantile(corrected, 0.99); got < 500*time.Millisecond {
@@ -307,8 +308,8 @@ func TestClosedModelSendsAtUsersOverThink(t *testing.T) {
 	)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { time.Sleep(service) }))
 	defer srv.Close()
-	sc := &Scenario{Name: "think", Users: users, Think: think, Duration: 2 * time.Second,
-		Steps: []Step{{Name: "get", Method: "GET", Path: "/"}}}
+	sc := &suite.Scenario{Name: "think", Users: users, Think: think, Duration: 2 * time.Second,
+		Steps: []suite.Step{{Name: "get", Method: "GET", Path: "/"}}}
 	out, sink := mustRun(t, sc, RunOptions{BaseURL: srv.URL})
 	// Little's law for a closed model: rate = users / (think + response
 	// time), with the response time as measured (at least the service time).
@@ -338,18 +339,18 @@ func TestOpenModelRates(t *testing.T) {
 	defer srv.Close()
 	tests := []struct {
 		name string
-		load LoadModel
+		load suite.LoadModel
 		d    time.Duration
 		want int
 	}{
-		{"constant", LoadModel{Kind: Constant, Rate: 200}, 2 * time.Second, 400},
-		{"ramp", LoadModel{Kind: Ramp, From: 50, To: 150}, 2 * time.Second, 200},
-		{"stages", LoadModel{Kind: Staged, Stages: []Stage{{100, time.Second}, {300, time.Second}}}, 2 * time.Second, 400},
+		{"constant", suite.LoadModel{Kind: suite.Constant, Rate: 200}, 2 * time.Second, 400},
+		{"ramp", suite.LoadModel{Kind: suite.Ramp, From: 50, To: 150}, 2 * time.Second, 200},
+		{"stages", suite.LoadModel{Kind: suite.Staged, Stages: []suite.Stage{{Rate: 100, Duration: time.Second}, {Rate: 300, Duration: time.Second}}}, 2 * time.Second, 400},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sc := &Scenario{Name: tt.name, Users: 50, Duration: tt.d, Load: tt.load,
-				Steps: []Step{{Name: "get", Method: "GET", Path: "/"}}}
+			sc := &suite.Scenario{Name: tt.name, Users: 50, Duration: tt.d, Load: tt.load,
+				Steps: []suite.Step{{Name: "get", Method: "GET", Path: "/"}}}
 			out, sink := mustRun(t, sc, RunOptions{BaseURL: srv.URL})
 			if got := len(sink.results); !within(float64(got), float64(tt.want), 0.03) {
 				t.Errorf("sent %d requests, want %d ± 3%%", got, tt.want)
@@ -384,9 +385,9 @@ func TestOpenModelRates(t *testing.T) {
 func TestSetupAndWarmup(t *testing.T) {
 	srv := httptest.NewServer(okHandler)
 	defer srv.Close()
-	sc := &Scenario{Name: "phases", Users: 5, Warmup: 300 * time.Millisecond, Duration: 500 * time.Millisecond, Think: 10 * time.Millisecond,
-		Setup: []Step{{Name: "login", Method: "POST", Path: "/login", Form: map[string]string{"user": "vu-{{user}}"}}},
-		Steps: []Step{{Name: "a", Method: "GET", Path: "/a"}, {Name: "b", Method: "GET", Path: "/b"}}}
+	sc := &suite.Scenario{Name: "phases", Users: 5, Warmup: 300 * time.Millisecond, Duration: 500 * time.Millisecond, Think: 10 * time.Millisecond,
+		Setup: []suite.Step{{Name: "login", Method: "POST", Path: "/login", Form: map[string]string{"user": "vu-{{user}}"}}},
+		Steps: []suite.Step{{Name: "a", Method: "GET", Path: "/a"}, {Name: "b", Method: "GET", Path: "/b"}}}
 	out, sink := mustRun(t, sc, RunOptions{BaseURL: srv.URL, UserBase: 100})
 	logins := sink.step("login")
 	if got, want := len(logins), 5; got != want {
@@ -431,8 +432,8 @@ func TestSetupAndWarmup(t *testing.T) {
 func TestWeightedPick(t *testing.T) {
 	srv := httptest.NewServer(okHandler)
 	defer srv.Close()
-	sc := &Scenario{Name: "weighted", Users: 10, Duration: time.Second, Pick: PickWeighted,
-		Steps: []Step{{Name: "often", Method: "GET", Path: "/o", Weight: 9}, {Name: "rare", Method: "GET", Path: "/r", Weight: 1}}}
+	sc := &suite.Scenario{Name: "weighted", Users: 10, Duration: time.Second, Pick: suite.PickWeighted,
+		Steps: []suite.Step{{Name: "often", Method: "GET", Path: "/o", Weight: 9}, {Name: "rare", Method: "GET", Path: "/r", Weight: 1}}}
 	_, sink := mustRun(t, sc, RunOptions{BaseURL: srv.URL})
 	often, rare := len(sink.step("often")), len(sink.step("rare"))
 	if share := float64(rare) / float64(often+rare); share < 0.05 || share > 0.15 {
@@ -447,8 +448,8 @@ func TestTransportFailuresKeepTheirIdentity(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens: every request is refused
-	sc := &Scenario{Name: "refused", Users: 3, Duration: 200 * time.Millisecond, Think: 20 * time.Millisecond,
-		Steps: []Step{{Name: "get", Method: "GET", Path: "/x"}}}
+	sc := &suite.Scenario{Name: "refused", Users: 3, Duration: 200 * time.Millisecond, Think: 20 * time.Millisecond,
+		Steps: []suite.Step{{Name: "get", Method: "GET", Path: "/x"}}}
 	_, sink := mustRun(t, sc, RunOptions{BaseURL: "http://" + addr})
 	if len(sink.results) == 0 {
 		t.Fatal("no results")
@@ -469,12 +470,12 @@ func TestTransportFailuresKeepTheirIdentity(t *testing.T) {
 func TestActionsFireAtTheirTime(t *testing.T) {
 	srv := httptest.NewServer(okHandler)
 	defer srv.Close()
-	sc := &Scenario{Name: "actions", Users: 2, Duration: 600 * time.Millisecond, Warmup: 100 * time.Millisecond, Think: 10 * time.Millisecond,
-		Steps:   []Step{{Name: "get", Method: "GET", Path: "/"}},
-		Actions: []Action{{At: 100 * time.Millisecond, Do: ActionKillInstance, Instance: 2}, {At: 300 * time.Millisecond, Do: ActionRestartRedis}}}
+	sc := &suite.Scenario{Name: "actions", Users: 2, Duration: 600 * time.Millisecond, Warmup: 100 * time.Millisecond, Think: 10 * time.Millisecond,
+		Steps:   []suite.Step{{Name: "get", Method: "GET", Path: "/"}},
+		Actions: []suite.Action{{At: 100 * time.Millisecond, Do: loadharness.ActionKillInstance, Instance: 2}, {At: 300 * time.Millisecond, Do: loadharness.ActionRestartRedis}}}
 	var mu sync.Mutex
-	var got []Action
-	act := func(ctx context.Context, a Action) loadharness.Event {
+	var got []suite.Action
+	act := func(ctx context.Context, a suite.Action) loadharness.Event {
 		mu.Lock()
 		got = append(got, a)
 		mu.Unlock()
@@ -486,7 +487,7 @@ func TestActionsFireAtTheirTime(t *testing.T) {
 	}
 	for i, ev := range out.Events {
 		a := sc.Actions[i]
-		if ev.Kind != a.Do {
+		if ev.Kind != string(a.Do) {
 			t.Errorf("event %d kind %q, want %q", i, ev.Kind, a.Do)
 		}
 		if at := ev.At.Sub(out.Started); at < a.At || at > a.At+100*time.Millisecond {
@@ -512,8 +513,8 @@ func TestCancelReturnsWhatWasMeasured(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	sc := &Scenario{Name: "cancel", Users: 4, Duration: 20 * time.Second, Think: 10 * time.Millisecond,
-		Steps: []Step{{Name: "get", Method: "GET", Path: "/"}}}
+	sc := &suite.Scenario{Name: "cancel", Users: 4, Duration: 20 * time.Second, Think: 10 * time.Millisecond,
+		Steps: []suite.Step{{Name: "get", Method: "GET", Path: "/"}}}
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(300*time.Millisecond, func() { slow.Store(true) })
 	time.AfterFunc(600*time.Millisecond, cancel)
@@ -537,21 +538,21 @@ func TestCancelReturnsWhatWasMeasured(t *testing.T) {
 }
 
 func TestRunRejectsBadInput(t *testing.T) {
-	good := func() *Scenario {
-		return &Scenario{Name: "x", Users: 1, Duration: time.Second, Steps: []Step{{Name: "a", Method: "GET", Path: "/"}}}
+	good := func() *suite.Scenario {
+		return &suite.Scenario{Name: "x", Users: 1, Duration: time.Second, Steps: []suite.Step{{Name: "a", Method: "GET", Path: "/"}}}
 	}
 	tests := []struct {
 		name   string
-		modify func(*Scenario, *RunOptions)
+		modify func(*suite.Scenario, *RunOptions)
 	}{
-		{"no sink", func(sc *Scenario, o *RunOptions) { o.Sink = nil }},
-		{"bad url", func(sc *Scenario, o *RunOptions) { o.BaseURL = "127.0.0.1:80" }},
-		{"no users", func(sc *Scenario, o *RunOptions) { sc.Users = 0 }},
-		{"no steps", func(sc *Scenario, o *RunOptions) { sc.Steps = nil }},
-		{"no duration", func(sc *Scenario, o *RunOptions) { sc.Duration = 0 }},
-		{"zero rate", func(sc *Scenario, o *RunOptions) { sc.Load = LoadModel{Kind: Constant} }},
-		{"id overflow", func(sc *Scenario, o *RunOptions) { o.UserBase = 1<<32 - 1; sc.Users = 2 }},
-		{"relative path", func(sc *Scenario, o *RunOptions) { sc.Steps[0].Path = "x" }},
+		{"no sink", func(sc *suite.Scenario, o *RunOptions) { o.Sink = nil }},
+		{"bad url", func(sc *suite.Scenario, o *RunOptions) { o.BaseURL = "127.0.0.1:80" }},
+		{"no users", func(sc *suite.Scenario, o *RunOptions) { sc.Users = 0 }},
+		{"no steps", func(sc *suite.Scenario, o *RunOptions) { sc.Steps = nil }},
+		{"no duration", func(sc *suite.Scenario, o *RunOptions) { sc.Duration = 0 }},
+		{"zero rate", func(sc *suite.Scenario, o *RunOptions) { sc.Load = suite.LoadModel{Kind: suite.Constant} }},
+		{"id overflow", func(sc *suite.Scenario, o *RunOptions) { o.UserBase = 1<<32 - 1; sc.Users = 2 }},
+		{"relative path", func(sc *suite.Scenario, o *RunOptions) { sc.Steps[0].Path = "x" }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -18,7 +18,7 @@ import (
 	"loadharness/harness/stack"
 	"loadharness/harness/stack/docker"
 	"loadharness/reports"
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // Shorter steps for a grid, which makes one search per shape: a 3×3 grid
@@ -158,15 +158,15 @@ type capacityCmd struct {
 
 // single searches one scenario's capacity on the suite's shape.
 func (c capacityCmd) single(suiteName, outDir string) int {
-	suite, dir, code := c.prepare(suiteName, outDir, "capacity-")
-	if suite == nil {
+	s, dir, code := c.prepare(suiteName, outDir, "capacity-")
+	if s == nil {
 		return code
 	}
 	prov, err := c.provider(dir)
 	if err != nil {
 		return c.fail(err)
 	}
-	res, err := capacity.Search(c.ctx, capacity.Config{Suite: suite, Scenario: c.scenario, By: c.by,
+	res, err := capacity.Search(c.ctx, capacity.Config{Suite: s, Scenario: c.scenario, By: c.by,
 		Provider: prov, Search: c.search, Progress: c.progress, Logf: c.logf, ExplicitTarget: c.explicit})
 	if len(res.Curve) > 0 {
 		fmt.Fprintln(c.stdout)
@@ -200,8 +200,8 @@ func (c capacityCmd) single(suiteName, outDir string) int {
 
 // grid measures every shape and sets the seed's formula beside each.
 func (c capacityCmd) grid(suiteName, outDir string, g capacity.Grid, cost *capacity.Cost) int {
-	suite, dir, code := c.prepare(suiteName, outDir, "capacity-plan-")
-	if suite == nil {
+	s, dir, code := c.prepare(suiteName, outDir, "capacity-plan-")
+	if s == nil {
 		return code
 	}
 	prov, err := c.provider(dir)
@@ -209,7 +209,7 @@ func (c capacityCmd) grid(suiteName, outDir string, g capacity.Grid, cost *capac
 		return c.fail(err)
 	}
 	res, err := capacity.RunGrid(c.ctx, capacity.GridConfig{
-		Capacity: capacity.Config{Suite: suite, Scenario: c.scenario, By: c.by, Provider: prov,
+		Capacity: capacity.Config{Suite: s, Scenario: c.scenario, By: c.by, Provider: prov,
 			Search: c.search, Progress: c.progress, Logf: c.logf, ExplicitTarget: c.explicit},
 		Grid: g, Cost: cost,
 	})
@@ -234,11 +234,11 @@ func (c capacityCmd) grid(suiteName, outDir string, g capacity.Grid, cost *capac
 
 // compare runs the shape before and the shape after side by side.
 func (c capacityCmd) compare(beforeName, afterName, outDir string, skipSearch bool) int {
-	before, err := scenarios.Load(beforeName)
+	before, err := suite.Load(beforeName)
 	if err != nil {
 		return c.fail(err)
 	}
-	after, err := scenarios.Load(afterName)
+	after, err := suite.Load(afterName)
 	if err != nil {
 		return c.fail(err)
 	}
@@ -279,18 +279,18 @@ func (c capacityCmd) compare(beforeName, afterName, outDir string, skipSearch bo
 }
 
 // prepare loads the suite and makes the output directory.
-func (c capacityCmd) prepare(suiteName, outDir, prefix string) (*scenarios.Suite, string, int) {
-	suite, err := scenarios.Load(suiteName)
+func (c capacityCmd) prepare(suiteName, outDir, prefix string) (*suite.Suite, string, int) {
+	s, err := suite.Load(suiteName)
 	if err != nil {
 		return nil, "", c.fail(err)
 	}
 	if outDir == "" {
-		outDir = filepath.Join("out", prefix+suite.Name)
+		outDir = filepath.Join("out", prefix+s.Name)
 	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, "", c.fail(fmt.Errorf("output directory: %w", err))
 	}
-	return suite, outDir, 0
+	return s, outDir, 0
 }
 
 // provider chooses the provider with its stack files under dir.

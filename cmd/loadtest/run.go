@@ -19,6 +19,7 @@ import (
 	"loadharness/harness/stack/process"
 	"loadharness/reports"
 	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -43,9 +44,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "loadtest run: unexpected argument %q\n", fs.Arg(0))
 		return loadharness.ExitHarness
 	}
-	suite, err := scenarios.Load(*suiteName)
+	s, err := suite.Load(*suiteName)
 	if err == nil {
-		suite, err = shardSuite(suite, *shard)
+		s, err = shardSuite(s, *shard)
 	}
 	startTime, errStart := parseStartAt(*startAt, time.Now())
 	if err = errors.Join(err, errStart); err != nil {
@@ -53,7 +54,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return loadharness.ExitHarness
 	}
 	if *outDir == "" {
-		*outDir = filepath.Join("out", suite.Name)
+		*outDir = filepath.Join("out", s.Name)
 	}
 	prov, err := chooseProvider(ctx, providerFlags{
 		name: *provider, targetURL: *targetURL, metricsURL: *metricsURL, targetBin: *targetBin,
@@ -73,7 +74,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !startTime.IsZero() {
 		prov = startAtProvider{Provider: prov, at: startTime, logf: logf}
 	}
-	summary, err := runSuite(ctx, suite, prov, *outDir, runFlags{
+	summary, err := runSuite(ctx, s, prov, *outDir, runFlags{
 		progress: progress, live: isTerminal(stdout), logf: logf,
 		// Only a URL the user typed may leave this machine.
 		explicitTarget: *targetURL != "",
@@ -114,11 +115,11 @@ type runFlags struct {
 // streaming into outDir/results.json, tears the stack down and writes the
 // summary and the sign-off report into outDir. Whatever was measured before
 // an interruption is written too.
-func runSuite(ctx context.Context, suite *scenarios.Suite, prov stack.Provider, outDir string, f runFlags) (reports.Summary, error) {
-	sh := suite.Stack
+func runSuite(ctx context.Context, s *suite.Suite, prov stack.Provider, outDir string, f runFlags) (reports.Summary, error) {
+	sh := s.Stack
 	f.logf("starting the stack: %d instance(s) × %d worker(s) × %d thread(s), sessions in %s, data sets in %s",
 		sh.Instances, sh.Workers, sh.Threads, sh.SessionStore, sh.DatasetStore)
-	st, err := harness.Up(ctx, prov, suite, f.explicitTarget, f.logf)
+	st, err := harness.Up(ctx, prov, s, f.explicitTarget, f.logf)
 	if err != nil {
 		return reports.Summary{}, err
 	}
@@ -127,7 +128,7 @@ func runSuite(ctx context.Context, suite *scenarios.Suite, prov stack.Provider, 
 	if err != nil {
 		return reports.Summary{}, err
 	}
-	res, runErr := harness.Run(ctx, suite, st,
+	res, runErr := harness.Run(ctx, s, st,
 		harness.WithSink(scenarios.NewRawWriter(raw)),
 		harness.WithProgress(f.progress, f.live),
 		harness.WithLogf(f.logf),

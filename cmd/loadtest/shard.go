@@ -9,7 +9,7 @@ import (
 	"loadharness"
 	"loadharness/harness/stack"
 	"loadharness/reports"
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // maxStartWait bounds --start-at: a shard never waits longer than this for
@@ -18,15 +18,15 @@ const maxStartWait = time.Hour
 
 // shardSuite returns the --shard slice of suite, or suite itself when the
 // flag is empty.
-func shardSuite(suite *scenarios.Suite, flagValue string) (*scenarios.Suite, error) {
+func shardSuite(s *suite.Suite, flagValue string) (*suite.Suite, error) {
 	if flagValue == "" {
-		return suite, nil
+		return s, nil
 	}
-	spec, err := scenarios.ParseShard(flagValue)
+	spec, err := suite.ParseShard(flagValue)
 	if err != nil {
 		return nil, fmt.Errorf("--shard: %w", err)
 	}
-	return scenarios.Shard(suite, spec.Index, spec.Count)
+	return suite.Shard(s, spec.Index, spec.Count)
 }
 
 // parseStartAt reads --start-at (RFC 3339); the zero time when empty. A time

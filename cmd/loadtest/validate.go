@@ -7,7 +7,7 @@ import (
 	"runtime/debug"
 
 	"loadharness"
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // cmdValidate parses a suite and its gates and reports every problem, so a
@@ -23,19 +23,19 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "loadtest validate: --suite is required")
 		return loadharness.ExitHarness
 	}
-	suite, err := scenarios.Load(*suiteName)
+	s, err := suite.Load(*suiteName)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return loadharness.ExitHarness
 	}
-	fmt.Fprintf(stdout, "%s: ok (%d scenarios)\n", suite.File, len(suite.Scenarios))
+	fmt.Fprintf(stdout, "%s: ok (%d scenarios)\n", s.File, len(s.Scenarios))
 	return 0
 }
 
 func cmdSuites(stdout io.Writer) int {
-	for _, name := range scenarios.BuiltIn() {
+	for _, name := range suite.BuiltIn() {
 		desc := ""
-		if s, err := scenarios.Load(name); err == nil {
+		if s, err := suite.Load(name); err == nil {
 			desc = s.Description
 		}
 		fmt.Fprintf(stdout, "%-16s %s\n", name, desc)

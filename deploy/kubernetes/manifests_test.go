@@ -21,7 +21,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // objects are every manifest's documents, by kind and name.
@@ -158,7 +158,7 @@ func TestShardJobIsIndexedAndConsistent(t *testing.T) {
 	// Every shard index must resolve to a valid --shard, as the CLI parses it.
 	for i := range n {
 		s := strings.ReplaceAll(flagValue(t, c.Args, "--shard"), "$(SHARD_INDEX)", fmt.Sprint(i))
-		if _, err := scenarios.ParseShard(s); err != nil {
+		if _, err := suite.ParseShard(s); err != nil {
 			t.Errorf("shard %d: %v", i, err)
 		}
 	}
@@ -196,7 +196,7 @@ func TestJobsShareTheResultsVolumeAndRunSettings(t *testing.T) {
 	if _, err := time.Parse(time.RFC3339, cm.Data["START_AT"]); err != nil {
 		t.Errorf("START_AT: %v", err)
 	}
-	if _, err := scenarios.Load(cm.Data["SUITE"]); err != nil {
+	if _, err := suite.Load(cm.Data["SUITE"]); err != nil {
 		t.Errorf("SUITE: %v", err)
 	}
 	for name, job := range objs.jobs {

@@ -9,7 +9,7 @@ import (
 	"loadharness"
 	"loadharness/harness"
 	"loadharness/harness/stack"
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // LoadAxis is what a capacity search varies.
@@ -108,7 +108,7 @@ func (o SearchOptions) withDefaults(axis LoadAxis) SearchOptions {
 // Config is one capacity search: one scenario of a suite, on one
 // stack shape.
 type Config struct {
-	Suite *scenarios.Suite
+	Suite *suite.Suite
 	// Scenario names the scenario searched; "" is the suite's first.
 	Scenario string
 	// By is the axis; "" is ByUsers for a closed scenario, ByRate for an open one.

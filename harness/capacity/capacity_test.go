@@ -11,7 +11,7 @@ import (
 
 	"loadharness/harness/capacity"
 	"loadharness/harness/stack/external"
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // slotServer serves /work with slots concurrent requests of service each;
@@ -53,14 +53,14 @@ func TestCapacitySearchFindsKnownCapacity(t *testing.T) {
 	want := float64(slots) / service.Seconds() // 200 requests/s
 	srv := httptest.NewServer(slotServer(slots, slots/2, service))
 	defer srv.Close()
-	suite, err := scenarios.Load("testdata/known.yaml")
+	s, err := suite.Load("testdata/known.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	res, err := capacity.Search(ctx, capacity.Config{
-		Suite:    suite,
+		Suite:    s,
 		By:       capacity.ByRate,
 		Provider: external.Provider{URL: srv.URL},
 		Search: capacity.SearchOptions{

@@ -11,14 +11,14 @@ import (
 	"loadharness/harness"
 	"loadharness/harness/stack"
 	"loadharness/reports"
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // CompareConfig runs the shape before and the shape after side by side:
 // each suite in full on its own stack, then, on the same stack, a capacity
 // search of one scenario.
 type CompareConfig struct {
-	Before, After *scenarios.Suite
+	Before, After *suite.Suite
 	// Provider returns the provider of one side, "before" or "after".
 	Provider func(side string) (stack.Provider, error)
 	// Scenario is the scenario whose capacity each side measures (it must
@@ -88,8 +88,8 @@ func CompareShapes(ctx context.Context, cfg CompareConfig) (ShapeComparison, err
 }
 
 // runSide brings one side's stack up once for its suite and its search.
-func runSide(ctx context.Context, side string, suite *scenarios.Suite, cfg CompareConfig) (ShapeSide, error) {
-	res := ShapeSide{Suite: suite.Name, Shape: suite.Stack}
+func runSide(ctx context.Context, side string, s *suite.Suite, cfg CompareConfig) (ShapeSide, error) {
+	res := ShapeSide{Suite: s.Name, Shape: s.Stack}
 	logf := cfg.Logf
 	if logf == nil {
 		logf = func(string, ...any) {}
@@ -101,21 +101,21 @@ func runSide(ctx context.Context, side string, suite *scenarios.Suite, cfg Compa
 	var plan *capacityPlan
 	if cfg.Scenario != "" {
 		// Checked before the stack starts, so a typo costs nothing.
-		plan, err = newCapacityPlan(Config{Suite: suite, Scenario: cfg.Scenario, By: cfg.By, Provider: prov,
+		plan, err = newCapacityPlan(Config{Suite: s, Scenario: cfg.Scenario, By: cfg.By, Provider: prov,
 			Search: cfg.Search, Progress: cfg.Progress, Logf: cfg.Logf})
 		if err != nil {
 			return res, fmt.Errorf("%s: %w", side, err)
 		}
 	}
 	logf("%s: starting %s: %d instance(s) × %d worker(s), sessions in %s, data sets in %s",
-		side, suite.Name, suite.Stack.Instances, suite.Stack.Workers, suite.Stack.SessionStore, suite.Stack.DatasetStore)
-	st, err := harness.Up(ctx, prov, suite, cfg.ExplicitTarget, logf)
+		side, s.Name, s.Stack.Instances, s.Stack.Workers, s.Stack.SessionStore, s.Stack.DatasetStore)
+	st, err := harness.Up(ctx, prov, s, cfg.ExplicitTarget, logf)
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", side, err)
 	}
 	defer closeStack(st, logf)
-	losses := newLossSink(suite)
-	run, err := harness.Run(ctx, suite, st, harness.WithSink(losses), harness.WithLogf(cfg.Logf))
+	losses := newLossSink(s)
+	run, err := harness.Run(ctx, s, st, harness.WithSink(losses), harness.WithLogf(cfg.Logf))
 	res.Summary, res.Verdict, res.Losses = run.Summary, run.Summary.Verdict, losses.report
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", side, err)

@@ -2,7 +2,7 @@ package capacity
 
 import (
 	"loadharness"
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // LossReport is what a run shows of the "before" shape's concrete failures:
@@ -50,14 +50,14 @@ type servedBy struct{ instance, worker string }
 var _ loadharness.Sink = (*lossSink)(nil)
 
 // newLossSink knows the suite's capture and session-checked steps.
-func newLossSink(s *scenarios.Suite) *lossSink {
+func newLossSink(s *suite.Suite) *lossSink {
 	l := &lossSink{
 		capture: map[string]map[string]bool{}, checked: map[string]map[string]bool{},
 		home: map[userKey]servedBy{}, lost: map[userKey]bool{}, missing: map[userKey]bool{},
 	}
 	for _, sc := range s.Scenarios {
 		l.capture[sc.Name], l.checked[sc.Name] = map[string]bool{}, map[string]bool{}
-		for _, list := range [][]scenarios.Step{sc.Setup, sc.Steps} {
+		for _, list := range [][]suite.Step{sc.Setup, sc.Steps} {
 			for _, st := range list {
 				if st.Capture {
 					l.capture[sc.Name][st.Name] = true

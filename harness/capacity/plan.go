@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"loadharness"
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // The user pool of an open-model step holds rate × poolSeconds users, at
@@ -29,13 +29,13 @@ const (
 // capacityPlan is a validated capacity search: the scenario it scales, the
 // gates each step is judged on, and how it searches.
 type capacityPlan struct {
-	suite *scenarios.Suite
-	base  *scenarios.Scenario
+	suite *suite.Suite
+	base  *suite.Scenario
 	by    LoadAxis
 	opts  SearchOptions
 	// judged are the base scenario's gates a search can use; unjudged the
 	// rest (a floor on throughput or on a count).
-	judged, unjudged []scenarios.GateSpec
+	judged, unjudged []suite.GateSpec
 	warnings         []string
 	// maxFrom says where the search's maximum comes from when a limit of
 	// the suite set it; "" otherwise.
@@ -55,21 +55,21 @@ func newCapacityPlan(cfg Config) (*capacityPlan, error) {
 	if cfg.Provider == nil {
 		return nil, errors.New("capacity: no provider")
 	}
-	suite := *cfg.Suite
+	s := *cfg.Suite
 	if cfg.Shape != nil {
-		suite.Stack = *cfg.Shape
+		s.Stack = *cfg.Shape
 	}
-	base := suite.Scenarios[0]
+	base := s.Scenarios[0]
 	if cfg.Scenario != "" {
-		if base = suite.Scenario(cfg.Scenario); base == nil {
+		if base = s.Scenario(cfg.Scenario); base == nil {
 			var names []string
-			for _, sc := range suite.Scenarios {
+			for _, sc := range s.Scenarios {
 				names = append(names, sc.Name)
 			}
-			return nil, fmt.Errorf("capacity: suite %s has no scenario %q (it has %s)", suite.Name, cfg.Scenario, strings.Join(names, ", "))
+			return nil, fmt.Errorf("capacity: suite %s has no scenario %q (it has %s)", s.Name, cfg.Scenario, strings.Join(names, ", "))
 		}
 	}
-	p := &capacityPlan{suite: &suite, base: base, by: cfg.By, logf: cfg.Logf, progress: func(string, ...any) {}}
+	p := &capacityPlan{suite: &s, base: base, by: cfg.By, logf: cfg.Logf, progress: func(string, ...any) {}}
 	if p.logf == nil {
 		p.logf = func(string, ...any) {}
 	}
@@ -151,12 +151,12 @@ func (p *capacityPlan) ownLoad() float64 {
 		return float64(p.base.Users)
 	}
 	switch m := p.base.Load; m.Kind {
-	case scenarios.Constant:
+	case suite.Constant:
 		return float64(m.Rate)
-	case scenarios.Ramp:
+	case suite.Ramp:
 		return float64(max(m.From, m.To))
-	case scenarios.Staged:
-		peak := scenarios.Rate(0)
+	case suite.Staged:
+		peak := suite.Rate(0)
 		for _, s := range m.Stages {
 			peak = max(peak, s.Rate)
 		}
@@ -172,17 +172,17 @@ func (p *capacityPlan) ownLoad() float64 {
 
 // scenarioAt is the base scenario at load, run for measure after warmup,
 // judged on the searchable gates only and without timed actions.
-func (p *capacityPlan) scenarioAt(load float64, warmup, measure time.Duration) *scenarios.Scenario {
+func (p *capacityPlan) scenarioAt(load float64, warmup, measure time.Duration) *suite.Scenario {
 	sc := *p.base
 	sc.Actions = nil
 	sc.Gates = p.judged
 	sc.Warmup, sc.Duration = warmup, measure
 	if p.by == ByUsers {
 		sc.Users = int(math.Max(math.Round(load), 1))
-		sc.Load = scenarios.LoadModel{Kind: scenarios.Closed}
+		sc.Load = suite.LoadModel{Kind: suite.Closed}
 		return &sc
 	}
-	sc.Load = scenarios.LoadModel{Kind: scenarios.Constant, Rate: scenarios.Rate(load)}
+	sc.Load = suite.LoadModel{Kind: suite.Constant, Rate: suite.Rate(load)}
 	sc.Users = min(max(minPool, int(math.Ceil(load*p.poolSeconds()))), p.maxUsers())
 	return &sc
 }
@@ -190,9 +190,9 @@ func (p *capacityPlan) scenarioAt(load float64, warmup, measure time.Duration) *
 // maxUsers is the most users a step may have: the suite's limit, if any.
 func (p *capacityPlan) maxUsers() int {
 	if l := p.suite.Limits.MaxUsers; l > 0 {
-		return min(l, scenarios.MaxUsers)
+		return min(l, suite.MaxUsers)
 	}
-	return scenarios.MaxUsers
+	return suite.MaxUsers
 }
 
 // poolSeconds is how long the pool of an open-model step must last: see
@@ -216,9 +216,9 @@ func (p *capacityPlan) observe(pt CurvePoint) {
 }
 
 // suiteAt is the suite reduced to the scaled scenario.
-func (p *capacityPlan) suiteAt(sc *scenarios.Scenario) *scenarios.Suite {
+func (p *capacityPlan) suiteAt(sc *suite.Scenario) *suite.Suite {
 	s := *p.suite
-	s.Scenarios = []*scenarios.Scenario{sc}
+	s.Scenarios = []*suite.Scenario{sc}
 	return &s
 }
 

@@ -7,7 +7,7 @@ import (
 
 	"loadharness"
 	"loadharness/harness/stack/external"
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 const planSuite = `
@@ -30,9 +30,9 @@ scenarios:
     actions: [{at: 1s, do: restart-redis}]
 `
 
-func mustSuite(t testing.TB, text string) *scenarios.Suite {
+func mustSuite(t testing.TB, text string) *suite.Suite {
 	t.Helper()
-	s, err := scenarios.Parse("plan.yaml", []byte(text))
+	s, err := suite.Parse("plan.yaml", []byte(text))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func mustSuite(t testing.TB, text string) *scenarios.Suite {
 }
 
 func TestNewCapacityPlan(t *testing.T) {
-	suite := mustSuite(t, planSuite)
+	s := mustSuite(t, planSuite)
 	prov := external.Provider{URL: "http://127.0.0.1:1"}
 	tests := []struct {
 		name      string
@@ -49,17 +49,17 @@ func TestNewCapacityPlan(t *testing.T) {
 		wantStart float64
 		wantErr   string
 	}{
-		{name: "open scenario searches by rate", cfg: Config{Suite: suite, Scenario: "maps", Provider: prov},
+		{name: "open scenario searches by rate", cfg: Config{Suite: s, Scenario: "maps", Provider: prov},
 			wantBy: ByRate, wantStart: 120},
-		{name: "closed scenario searches by users", cfg: Config{Suite: suite, Scenario: "browse", Provider: prov},
+		{name: "closed scenario searches by users", cfg: Config{Suite: s, Scenario: "browse", Provider: prov},
 			wantBy: ByUsers, wantStart: 30},
-		{name: "closed scenario by rate", cfg: Config{Suite: suite, Scenario: "browse", By: ByRate, Provider: prov},
+		{name: "closed scenario by rate", cfg: Config{Suite: s, Scenario: "browse", By: ByRate, Provider: prov},
 			wantBy: ByRate, wantStart: 60}, // 30 users / 0.5s of think
-		{name: "first scenario by default", cfg: Config{Suite: suite, Provider: prov}, wantBy: ByRate, wantStart: 120},
-		{name: "given start", cfg: Config{Suite: suite, Provider: prov, Search: SearchOptions{Start: 7}}, wantBy: ByRate, wantStart: 7},
-		{name: "unknown scenario", cfg: Config{Suite: suite, Scenario: "nope", Provider: prov}, wantErr: "no scenario"},
-		{name: "unknown axis", cfg: Config{Suite: suite, By: "cpu", Provider: prov}, wantErr: "by must be"},
-		{name: "no provider", cfg: Config{Suite: suite}, wantErr: "no provider"},
+		{name: "first scenario by default", cfg: Config{Suite: s, Provider: prov}, wantBy: ByRate, wantStart: 120},
+		{name: "given start", cfg: Config{Suite: s, Provider: prov, Search: SearchOptions{Start: 7}}, wantBy: ByRate, wantStart: 7},
+		{name: "unknown scenario", cfg: Config{Suite: s, Scenario: "nope", Provider: prov}, wantErr: "no scenario"},
+		{name: "unknown axis", cfg: Config{Suite: s, By: "cpu", Provider: prov}, wantErr: "by must be"},
+		{name: "no provider", cfg: Config{Suite: s}, wantErr: "no provider"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -100,8 +100,8 @@ func TestCapacityPlanJudgesOnlyGatesThatWorsenWithLoad(t *testing.T) {
 }
 
 func TestCapacityPlanScalesTheScenario(t *testing.T) {
-	suite := mustSuite(t, planSuite)
-	rate, err := newCapacityPlan(Config{Suite: suite, Scenario: "maps", Provider: external.Provider{URL: "http://x"}})
+	s := mustSuite(t, planSuite)
+	rate, err := newCapacityPlan(Config{Suite: s, Scenario: "maps", Provider: external.Provider{URL: "http://x"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestCapacityPlanScalesTheScenario(t *testing.T) {
 	if got, want := rate.scenarioAt(400, 0, time.Second).Users, 200; got != want {
 		t.Errorf("pool at 400/s after a 400ms median = %d users, want %d", got, want)
 	}
-	if got, want := sc.Load, (scenarios.LoadModel{Kind: scenarios.Constant, Rate: 400}); got.Kind != want.Kind || got.Rate != want.Rate {
+	if got, want := sc.Load, (suite.LoadModel{Kind: suite.Constant, Rate: 400}); got.Kind != want.Kind || got.Rate != want.Rate {
 		t.Errorf("load = %s, want %s", got, want)
 	}
 	if sc.Warmup != time.Second || sc.Duration != 3*time.Second {
@@ -129,7 +129,7 @@ func TestCapacityPlanScalesTheScenario(t *testing.T) {
 	if got := rate.scenarioAt(2, 0, time.Second).Users; got != minPool {
 		t.Errorf("pool at 2/s = %d users, want the minimum %d", got, minPool)
 	}
-	users, err := newCapacityPlan(Config{Suite: suite, Scenario: "browse", Provider: external.Provider{URL: "http://x"}})
+	users, err := newCapacityPlan(Config{Suite: s, Scenario: "browse", Provider: external.Provider{URL: "http://x"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestCapacityPlanScalesTheScenario(t *testing.T) {
 	if len(users.warnings) == 0 || !strings.Contains(users.warnings[0], "timed action") {
 		t.Errorf("dropping the timed actions must be said: %q", users.warnings)
 	}
-	if base := suite.Scenario("browse"); base.Users != 30 || len(base.Actions) != 1 {
+	if base := s.Scenario("browse"); base.Users != 30 || len(base.Actions) != 1 {
 		t.Errorf("scaling changed the suite's own scenario: %d users, %d actions", base.Users, len(base.Actions))
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"loadharness/harness"
 	"loadharness/harness/stack"
 	"loadharness/reports"
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // Thresholds of the early abort of a capacity step.
@@ -77,7 +77,7 @@ func (p *capacityPlan) probeOn(st stack.Stack) probeFunc {
 }
 
 // pointOf reads a step's figures from its run.
-func pointOf(res harness.Result, ev loadharness.Evidence, sc *scenarios.Scenario, wall time.Duration) CurvePoint {
+func pointOf(res harness.Result, ev loadharness.Evidence, sc *suite.Scenario, wall time.Duration) CurvePoint {
 	s := res.Summary
 	pt := CurvePoint{Aborted: s.Aborted, Users: sc.Users, Seconds: wall.Seconds()}
 	for _, g := range s.Gates {

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"loadharness"
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // Stack is a running system under test: what a Provider brought up. Its
@@ -69,7 +69,7 @@ type FaultProvider interface {
 // Faulter is a stack that can put faults on its Redis link.
 type Faulter interface {
 	// SetFault switches a fault on, or off when f.Off.
-	SetFault(ctx context.Context, f scenarios.Fault) (loadharness.Event, error)
+	SetFault(ctx context.Context, f suite.Fault) (loadharness.Event, error)
 	// ClearFaults switches every fault off, with an event for each.
 	ClearFaults(ctx context.Context) []loadharness.Event
 }
@@ -90,7 +90,7 @@ var ErrNoFaults = errors.New("fault actions need the process provider")
 
 // FaultEvent is the event of a fault switched on or off: kind
 // "fault-on"/"fault-off", target "redis", the fault in the detail.
-func FaultEvent(f scenarios.Fault) loadharness.Event {
+func FaultEvent(f suite.Fault) loadharness.Event {
 	kind := loadharness.EventFaultOn
 	if f.Off {
 		kind = loadharness.EventFaultOff

@@ -20,7 +20,7 @@ import (
 	"loadharness/harness"
 	"loadharness/harness/rundir"
 	"loadharness/harness/stack"
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // Case is a stack shape whose verdict is known before it runs: a
@@ -106,7 +106,7 @@ func runCase(ctx context.Context, c Case, cfg Config) (row Row, err error) {
 	if c.Gate != (loadharness.Gate{}) {
 		wantGate = c.Gate.String()
 	}
-	suite, err := scenarios.Load(c.Suite)
+	s, err := suite.Load(c.Suite)
 	if err != nil {
 		return row, err
 	}
@@ -119,7 +119,7 @@ func runCase(ctx context.Context, c Case, cfg Config) (row Row, err error) {
 		if err := os.MkdirAll(stackDir, 0o755); err != nil {
 			return row, fmt.Errorf("stack directory: %w", err)
 		}
-		res, err := harness.RunOn(ctx, cfg.Provider(stackDir), suite, false, harness.WithLogf(cfg.Logf))
+		res, err := harness.RunOn(ctx, cfg.Provider(stackDir), s, false, harness.WithLogf(cfg.Logf))
 		if err == nil {
 			err = rundir.WriteRun(dir, res.ReportInput())
 		}

@@ -9,7 +9,7 @@ import (
 	"loadharness"
 	"loadharness/harness"
 	"loadharness/harness/stack"
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // capturingProvider remembers the stack its provider started, so a test
@@ -30,7 +30,7 @@ func (c *capturingProvider) Start(ctx context.Context, shape loadharness.StackSh
 
 func TestFailoverSuiteOnDocker(t *testing.T) {
 	requireDockerImages(t)
-	suite, err := scenarios.Load("failover")
+	su, err := suite.Load("failover")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func TestFailoverSuiteOnDocker(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	started := time.Now()
-	res, err := harness.RunOn(ctx, provider, suite, false, harness.WithLogf(t.Logf))
+	res, err := harness.RunOn(ctx, provider, su, false, harness.WithLogf(t.Logf))
 	s := res.Summary
 	if err != nil {
 		t.Fatalf("run: %v", err)

@@ -6,7 +6,7 @@ import (
 
 	"loadharness"
 	"loadharness/harness/stack"
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // instanceRedisAddr is the Redis address the instances are given: the fault
@@ -21,7 +21,7 @@ func (s *processStack) instanceRedisAddr() string {
 var _ stack.Faulter = (*processStack)(nil)
 
 // SetFault switches f on or off on the Redis link.
-func (s *processStack) SetFault(ctx context.Context, f scenarios.Fault) (loadharness.Event, error) {
+func (s *processStack) SetFault(ctx context.Context, f suite.Fault) (loadharness.Event, error) {
 	ev := stack.FaultEvent(f)
 	if s.faults == nil {
 		err := errors.New("this stack has no fault proxy (started without fault actions)")
@@ -43,7 +43,7 @@ func (s *processStack) ClearFaults(ctx context.Context) []loadharness.Event {
 	kinds, err := s.faults.Clear(ctx)
 	var evs []loadharness.Event
 	for _, k := range kinds {
-		ev := stack.FaultEvent(scenarios.Fault{Kind: k, Off: true})
+		ev := stack.FaultEvent(suite.Fault{Kind: k, Off: true})
 		ev.Detail = "left on at the end of the scenario"
 		evs = append(evs, ev)
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/rs/zerolog"
 	zlog "github.com/rs/zerolog/log"
 
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 // redisFaults is an embedded toxiproxy proxy between the target's instances
@@ -57,20 +57,20 @@ type toxic struct {
 // toxicFor maps a fault to its toxic. Latency and bandwidth act on Redis's
 // answers (downstream): that is what a slow or thin Redis looks like to the
 // target.
-func toxicFor(f scenarios.Fault) (toxic, error) {
+func toxicFor(f suite.Fault) (toxic, error) {
 	t := toxic{Name: "fault-" + f.Kind, Stream: "downstream", Toxicity: 1}
 	switch f.Kind {
-	case scenarios.FaultLatency:
+	case suite.FaultLatency:
 		t.Type = "latency"
 		t.Attributes = map[string]any{"latency": f.Latency.Milliseconds(), "jitter": f.Jitter.Milliseconds()}
-	case scenarios.FaultBandwidth:
+	case suite.FaultBandwidth:
 		t.Type = "bandwidth"
 		t.Attributes = map[string]any{"rate": f.KBps}
-	case scenarios.FaultResetPeer:
+	case suite.FaultResetPeer:
 		t.Type = "reset_peer"
 		t.Stream = "upstream"
 		t.Attributes = map[string]any{"timeout": f.Timeout.Milliseconds()}
-	case scenarios.FaultTimeout:
+	case suite.FaultTimeout:
 		t.Type = "timeout"
 		t.Attributes = map[string]any{"timeout": f.Timeout.Milliseconds()}
 	default:
@@ -81,10 +81,10 @@ func toxicFor(f scenarios.Fault) (toxic, error) {
 
 // Set switches f on, or off when f.Off. Switching off what is not on does
 // nothing, so clearing after a scenario is always safe.
-func (r *redisFaults) Set(ctx context.Context, f scenarios.Fault) error {
+func (r *redisFaults) Set(ctx context.Context, f suite.Fault) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if f.Kind == scenarios.FaultDown {
+	if f.Kind == suite.FaultDown {
 		switch {
 		case !f.Off && !r.down:
 			r.proxy.Stop() // closes the listener and every connection
@@ -133,12 +133,12 @@ func (r *redisFaults) Clear(ctx context.Context) ([]string, error) {
 		kinds = append(kinds, name[len("fault-"):])
 	}
 	if r.down {
-		kinds = append(kinds, scenarios.FaultDown)
+		kinds = append(kinds, suite.FaultDown)
 	}
 	r.mu.Unlock()
 	var errs []error
 	for _, k := range kinds {
-		errs = append(errs, r.Set(ctx, scenarios.Fault{Kind: k, Off: true}))
+		errs = append(errs, r.Set(ctx, suite.Fault{Kind: k, Off: true}))
 	}
 	return kinds, errors.Join(errs...)
 }

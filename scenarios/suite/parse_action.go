@@ -1,7 +1,8 @@
-package scenarios
+package suite
 
 import (
 	"fmt"
+	"loadharness"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,12 +45,13 @@ func (w *walker) actions(n *yaml.Node) []parsedAction {
 					pa.ok = false
 					return
 				}
-				if !slices.Contains(ActionKinds, s.Value) {
-					w.at(s, "do must be one of %s, not %s%s", strings.Join(ActionKinds, ", "), describe(s), didYouMean(s.Value, ActionKinds))
+				kinds := actionKindNames()
+				if !slices.Contains(kinds, s.Value) {
+					w.at(s, "do must be one of %s, not %s%s", strings.Join(kinds, ", "), describe(s), didYouMean(s.Value, kinds))
 					pa.ok = false
 					return
 				}
-				pa.action.Do = s.Value
+				pa.action.Do = loadharness.ActionKind(s.Value)
 			}},
 			{"instance", func(v *yaml.Node) {
 				pa.instance = v
@@ -74,7 +76,7 @@ func (w *walker) checkActions(list []parsedAction, s *Suite, sc *Scenario) []Act
 	var out []Action
 	adds := 0
 	for _, pa := range list {
-		if pa.action.Do == ActionAddInstance || pa.action.Do == ActionReplaceInstance {
+		if pa.action.Do == loadharness.ActionAddInstance || pa.action.Do == loadharness.ActionReplaceInstance {
 			adds++ // a replacement starts a new instance too
 		}
 	}
@@ -87,18 +89,18 @@ func (w *walker) checkActions(list []parsedAction, s *Suite, sc *Scenario) []Act
 			w.at(w.resolve(pa.at), "at %s is not within the scenario's duration %s", a.At, sc.Duration)
 		}
 		switch {
-		case actionNeedsInstance(a.Do) && pa.instance == nil:
+		case a.Do.NeedsInstance() && pa.instance == nil:
 			w.at(pa.node, "%s needs instance (1..%d)", a.Do, s.Stack.Instances+adds)
-		case !actionNeedsInstance(a.Do) && pa.instance != nil:
+		case !a.Do.NeedsInstance() && pa.instance != nil:
 			w.at(w.resolve(pa.instance), "%s acts on no particular instance: remove instance", a.Do)
-		case actionNeedsInstance(a.Do) && s.Stack.Instances >= 1 && a.Instance > s.Stack.Instances+adds:
+		case a.Do.NeedsInstance() && s.Stack.Instances >= 1 && a.Instance > s.Stack.Instances+adds:
 			w.at(w.resolve(pa.instance), "instance %d does not exist: the stack has %s", a.Instance, instancesPhrase(s.Stack.Instances, adds))
 		}
 		if off, ok := w.checkFault(pa, sc); ok {
 			out = append(out, a, off)
 			continue
 		}
-		if a.Do == ActionFault {
+		if a.Do == loadharness.ActionFault {
 			continue // reported by checkFault
 		}
 		out = append(out, a)
@@ -118,4 +120,13 @@ func instancesPhrase(instances, adds int) string {
 		s += fmt.Sprintf(" and adds %d", adds)
 	}
 	return s
+}
+
+// actionKindNames are the kinds of timed actions as a suite writes them.
+func actionKindNames() []string {
+	names := make([]string, len(loadharness.ActionKinds))
+	for i, k := range loadharness.ActionKinds {
+		names[i] = string(k)
+	}
+	return names
 }

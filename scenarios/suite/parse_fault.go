@@ -1,6 +1,7 @@
-package scenarios
+package suite
 
 import (
+	"loadharness"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,7 +11,7 @@ import (
 )
 
 // Kinds of fault on the link between the target's instances and Redis
-// (ActionFault).
+// (loadharness.ActionFault).
 const (
 	// FaultLatency delays Redis's answers by Latency ± Jitter.
 	FaultLatency = "latency"
@@ -133,7 +134,7 @@ func (w *walker) faultFields(pa *parsedAction) []field {
 // the action that ends it, For later.
 func (w *walker) checkFault(pa parsedAction, sc *Scenario) (off Action, ok bool) {
 	a := pa.action
-	if a.Do != ActionFault {
+	if a.Do != loadharness.ActionFault {
 		for _, n := range []*yaml.Node{pa.fault.kind, pa.fault.latency, pa.fault.jitter, pa.fault.kbps, pa.fault.timeout, pa.fault.dur} {
 			if n != nil {
 				w.at(w.resolve(n), "%s takes no fault settings: they go with do: fault", a.Do)
@@ -181,7 +182,7 @@ func (w *walker) checkFault(pa parsedAction, sc *Scenario) (off Action, ok bool)
 	}
 	end := *f
 	end.Off = true
-	return Action{At: a.At + f.For, Do: ActionFault, Fault: &end}, true
+	return Action{At: a.At + f.For, Do: loadharness.ActionFault, Fault: &end}, true
 }
 
 // keyOf names the key whose value is v in mapping n.

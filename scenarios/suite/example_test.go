@@ -1,13 +1,13 @@
-package scenarios_test
+package suite_test
 
 import (
 	"fmt"
 
-	"loadharness/scenarios"
+	"loadharness/scenarios/suite"
 )
 
 func ExampleParse() {
-	_, err := scenarios.Parse("mine.yaml", []byte(`name: mine
+	_, err := suite.Parse("mine.yaml", []byte(`name: mine
 gates: [p95 < 2s, error_rate < 0.1]
 scenarios:
   - name: views
@@ -24,12 +24,12 @@ scenarios:
 }
 
 func ExampleLoad() {
-	suite, err := scenarios.Load("default")
+	s, err := suite.Load("default")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	for _, sc := range suite.Scenarios {
+	for _, sc := range s.Scenarios {
 		fmt.Printf("%s: %d users, %s, %s\n", sc.Name, sc.Users, sc.Load, sc.Duration)
 	}
 	// Output:

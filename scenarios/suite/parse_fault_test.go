@@ -1,7 +1,8 @@
-package scenarios
+package suite
 
 import (
 	"errors"
+	"loadharness"
 	"strings"
 	"testing"
 	"time"
@@ -30,28 +31,28 @@ func TestParseFaultActions(t *testing.T) {
 			"latency is switched on and off",
 			"      - {at: 2s, do: fault, fault: latency, latency: 200ms, jitter: 50ms, for: 5s}\n",
 			[]Action{
-				{At: 2 * time.Second, Do: ActionFault, Fault: &Fault{Kind: FaultLatency, Latency: 200 * time.Millisecond, Jitter: 50 * time.Millisecond, For: 5 * time.Second}},
-				{At: 7 * time.Second, Do: ActionFault, Fault: &Fault{Kind: FaultLatency, Latency: 200 * time.Millisecond, Jitter: 50 * time.Millisecond, For: 5 * time.Second, Off: true}},
+				{At: 2 * time.Second, Do: loadharness.ActionFault, Fault: &Fault{Kind: FaultLatency, Latency: 200 * time.Millisecond, Jitter: 50 * time.Millisecond, For: 5 * time.Second}},
+				{At: 7 * time.Second, Do: loadharness.ActionFault, Fault: &Fault{Kind: FaultLatency, Latency: 200 * time.Millisecond, Jitter: 50 * time.Millisecond, For: 5 * time.Second, Off: true}},
 			},
 		},
 		{
 			"faults interleave by time",
 			"      - {at: 1s, do: fault, fault: down, for: 5s}\n      - {at: 2s, do: fault, fault: bandwidth, kbps: 8, for: 1s}\n",
 			[]Action{
-				{At: 1 * time.Second, Do: ActionFault, Fault: &Fault{Kind: FaultDown, For: 5 * time.Second}},
-				{At: 2 * time.Second, Do: ActionFault, Fault: &Fault{Kind: FaultBandwidth, KBps: 8, For: time.Second}},
-				{At: 3 * time.Second, Do: ActionFault, Fault: &Fault{Kind: FaultBandwidth, KBps: 8, For: time.Second, Off: true}},
-				{At: 6 * time.Second, Do: ActionFault, Fault: &Fault{Kind: FaultDown, For: 5 * time.Second, Off: true}},
+				{At: 1 * time.Second, Do: loadharness.ActionFault, Fault: &Fault{Kind: FaultDown, For: 5 * time.Second}},
+				{At: 2 * time.Second, Do: loadharness.ActionFault, Fault: &Fault{Kind: FaultBandwidth, KBps: 8, For: time.Second}},
+				{At: 3 * time.Second, Do: loadharness.ActionFault, Fault: &Fault{Kind: FaultBandwidth, KBps: 8, For: time.Second, Off: true}},
+				{At: 6 * time.Second, Do: loadharness.ActionFault, Fault: &Fault{Kind: FaultDown, For: 5 * time.Second, Off: true}},
 			},
 		},
 		{
 			"reset_peer and timeout take a timeout",
 			"      - {at: 1s, do: fault, fault: reset_peer, timeout: 100ms, for: 1s}\n      - {at: 5s, do: fault, fault: timeout, for: 2s}\n",
 			[]Action{
-				{At: 1 * time.Second, Do: ActionFault, Fault: &Fault{Kind: FaultResetPeer, Timeout: 100 * time.Millisecond, For: time.Second}},
-				{At: 2 * time.Second, Do: ActionFault, Fault: &Fault{Kind: FaultResetPeer, Timeout: 100 * time.Millisecond, For: time.Second, Off: true}},
-				{At: 5 * time.Second, Do: ActionFault, Fault: &Fault{Kind: FaultTimeout, For: 2 * time.Second}},
-				{At: 7 * time.Second, Do: ActionFault, Fault: &Fault{Kind: FaultTimeout, For: 2 * time.Second, Off: true}},
+				{At: 1 * time.Second, Do: loadharness.ActionFault, Fault: &Fault{Kind: FaultResetPeer, Timeout: 100 * time.Millisecond, For: time.Second}},
+				{At: 2 * time.Second, Do: loadharness.ActionFault, Fault: &Fault{Kind: FaultResetPeer, Timeout: 100 * time.Millisecond, For: time.Second, Off: true}},
+				{At: 5 * time.Second, Do: loadharness.ActionFault, Fault: &Fault{Kind: FaultTimeout, For: 2 * time.Second}},
+				{At: 7 * time.Second, Do: loadharness.ActionFault, Fault: &Fault{Kind: FaultTimeout, For: 2 * time.Second, Off: true}},
 			},
 		},
 	}
@@ -142,7 +143,7 @@ func FuzzParseSafetyAndFaults(f *testing.F) {
 		on, off := 0, 0
 		for _, sc := range s.Scenarios {
 			for _, a := range sc.Actions {
-				if a.Do != ActionFault {
+				if a.Do != loadharness.ActionFault {
 					continue
 				}
 				if a.Fault == nil {

@@ -1,7 +1,8 @@
-package scenarios
+package suite
 
 import (
 	"errors"
+	"loadharness"
 	"strings"
 	"testing"
 	"time"
@@ -61,7 +62,7 @@ func TestParseRecoveryAndReplace(t *testing.T) {
 		t.Fatalf("actions = %d, want %d", got, want)
 	}
 	// Instance 4 is the first replacement: replacing starts a new instance.
-	if got, want := sc.Actions[1], (Action{At: 8 * time.Second, Do: ActionReplaceInstance, Instance: 4}); got != want {
+	if got, want := sc.Actions[1], (Action{At: 8 * time.Second, Do: loadharness.ActionReplaceInstance, Instance: 4}); got != want {
 		t.Errorf("action = %+v, want %+v", got, want)
 	}
 	if sc.Autoscale != nil {
@@ -164,7 +165,7 @@ func TestEventSuites(t *testing.T) {
 	}
 
 	failover := load("failover")
-	if failover.Users != 100 || len(failover.Actions) != 1 || failover.Actions[0].Do != ActionKillInstance {
+	if failover.Users != 100 || len(failover.Actions) != 1 || failover.Actions[0].Do != loadharness.ActionKillInstance {
 		t.Errorf("failover: %d users, actions %+v; want 100 users and one kill", failover.Users, failover.Actions)
 	}
 	for _, want := range []string{"sessions_lost", "excess_errors", "recovery_time"} {
@@ -186,7 +187,7 @@ func TestEventSuites(t *testing.T) {
 	rolling := load("rolling-restart")
 	replaced := map[int]bool{}
 	for _, a := range rolling.Actions {
-		if a.Do == ActionReplaceInstance {
+		if a.Do == loadharness.ActionReplaceInstance {
 			replaced[a.Instance] = true
 		}
 	}

@@ -1,4 +1,4 @@
-package scenarios
+package suite
 
 import (
 	"errors"
@@ -128,19 +128,4 @@ func (m LoadModel) String() string {
 	default:
 		return "closed"
 	}
-}
-
-// initialRate is the rate at the start of the model: the rate of its warm-up.
-func (m LoadModel) initialRate() Rate {
-	switch m.Kind {
-	case Constant:
-		return m.Rate
-	case Ramp:
-		return m.From
-	case Staged:
-		if len(m.Stages) > 0 {
-			return m.Stages[0].Rate
-		}
-	}
-	return 0
 }
