@@ -45,4 +45,7 @@ const (
 	EventFaultOff = "fault-off"
 	// EventAbort marks a scenario stopped by the abort rule.
 	EventAbort = "abort"
+	// EventLoadStep marks the start of a load stage. It is no action on the
+	// stack, only the point reaction_time counts from.
+	EventLoadStep = "load-step"
 )

@@ -85,7 +85,7 @@ const (
 
 // Names of the metrics measured around a scenario's events (timed actions,
 // the autoscaler's actions, load steps) rather than over all its results;
-// reports.Recovery answers them and docs/events.md defines them.
+// aggregate.Recovery answers them and docs/events.md defines them.
 const (
 	// MetricRecoveryTime is the longest time, over the scenario's actions,
 	// from an action to the start of the first run of seconds whose p95 is

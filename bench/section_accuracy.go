@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"loadharness"
-	"loadharness/reports"
+	"loadharness/reports/aggregate"
 	"loadharness/scenarios"
 	"loadharness/scenarios/suite"
 )
@@ -68,7 +68,7 @@ func accuracyRun(ctx context.Context, base, name, path string) (float64, error) 
 	}
 	sc := &suite.Scenario{Name: name, Users: accuracyUsers, Duration: accuracyLength, Warmup: time.Second,
 		Steps: []suite.Step{{Name: name, Method: "GET", Path: path, Expect: suite.Expect{Status: []int{200}}}}}
-	agg := reports.NewAggregate(time.Now())
+	agg := aggregate.New(time.Now())
 	// Every latency the harness measured, for its exact percentiles: they
 	// split the error into the aggregate's (histogram) and the rest.
 	var seen []time.Duration
@@ -153,7 +153,7 @@ func stallRun(ctx context.Context, base string) error {
 	sc := &suite.Scenario{Name: "stall", Users: stallUsers, Duration: stallLengthRun,
 		Load:  suite.LoadModel{Kind: suite.Constant, Rate: stallRate},
 		Steps: []suite.Step{{Name: "stall", Method: "GET", Path: pathStall, Expect: suite.Expect{Status: []int{200}}}}}
-	agg := reports.NewAggregate(time.Now())
+	agg := aggregate.New(time.Now())
 	var due []time.Time
 	collect := loadharness.SinkFunc(func(r *loadharness.Result) {
 		if len(due) < maxTimings {

@@ -13,7 +13,7 @@ import (
 const goBenchmarks = `^Benchmark(Evaluate|NextRequest|Exchange|Targeter|TransportRoundTrip|ConvertResult|AggregateAdd|Measure)$`
 
 // goBenchPackages hold them.
-var goBenchPackages = []string{".", "./scenarios", "./reports"}
+var goBenchPackages = []string{".", "./scenarios", "./reports/aggregate"}
 
 // benchGo runs the hot paths' Go benchmarks briefly, allocations reported.
 func benchGo(ctx context.Context) error {

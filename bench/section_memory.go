@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"loadharness"
-	"loadharness/reports"
+	"loadharness/reports/aggregate"
 )
 
 // memoryWindow is the span of the synthetic run: the same minute, filled
@@ -37,7 +37,7 @@ type memoryFigures struct {
 // their memory side by side.
 func benchMemory(ctx context.Context, cfg config, sum *summary) error {
 	printCommand([]string{"go", "run", "./bench", "-sections", "memory", "-results", strconv.Itoa(cfg.results)})
-	fmt.Printf("  synthetic results of one %s run: 2 scenarios x 3 steps, 500 users, 3 instances, log-normal latencies around 50ms with a 1%% tail near 2s, 0.5%% 503s, in the order they were sent, folded into one reports.Aggregate\n", memoryWindow)
+	fmt.Printf("  synthetic results of one %s run: 2 scenarios x 3 steps, 500 users, 3 instances, log-normal latencies around 50ms with a 1%% tail near 2s, 0.5%% 503s, in the order they were sent, folded into one aggregate.Aggregate\n", memoryWindow)
 	var figs []memoryFigures
 	for _, n := range []int{cfg.results / 10, cfg.results} {
 		c, err := startChild(ctx, "memory-child", strconv.Itoa(n))
@@ -155,7 +155,7 @@ func aggregateSynthetic(n int) memoryFigures {
 	}()
 	start := time.Now()
 	t0 := time.Date(2025, 7, 29, 12, 0, 0, 0, time.UTC)
-	agg := reports.NewAggregate(t0)
+	agg := aggregate.New(t0)
 	gen := newSyntheticResults(1, t0, n)
 	var r loadharness.Result
 	for range n {

@@ -35,7 +35,7 @@ func benchThroughput(ctx context.Context, cfg config, sum *summary) error {
 		describe string
 		run      func() (throughputResult, error)
 	}{
-		{"harness", fmt.Sprintf("scenarios.Run: closed model, %d users, each logs in once (GET %s sets its session cookie), then GET %s checked for status 200 and text/plain, results into reports.Aggregate",
+		{"harness", fmt.Sprintf("scenarios.Run: closed model, %d users, each logs in once (GET %s sets its session cookie), then GET %s checked for status 200 and text/plain, results into aggregate.Aggregate",
 			cfg.users, pathLogin, pathHello),
 			func() (throughputResult, error) { return runHarness(ctx, base, cfg.users, slice) }},
 		{"vegeta", fmt.Sprintf("vegeta.NewAttacker(Workers(%d), MaxWorkers(%d)).Attack(GET %s, Rate{} = as fast as it can, %s), results into vegeta.Metrics",

@@ -10,7 +10,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"loadharness"
-	"loadharness/reports"
+	"loadharness/reports/aggregate"
 	"loadharness/scenarios"
 	"loadharness/scenarios/suite"
 )
@@ -72,7 +72,7 @@ func harnessScenario(users int, d time.Duration) *suite.Scenario {
 // into an aggregate as in a real run.
 func runHarness(ctx context.Context, baseURL string, users int, d time.Duration) (throughputResult, error) {
 	sc := harnessScenario(users, d)
-	agg := reports.NewAggregate(time.Now())
+	agg := aggregate.New(time.Now())
 	cpu0 := processCPU()
 	out, err := scenarios.Run(ctx, sc, scenarios.RunOptions{BaseURL: baseURL, Sink: agg})
 	cpu := processCPU() - cpu0

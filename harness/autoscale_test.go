@@ -3,14 +3,13 @@ package harness
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"loadharness"
 	"loadharness/harness/stack"
-	"loadharness/reports"
+	"loadharness/reports/aggregate"
 	"loadharness/scenarios"
 	"loadharness/scenarios/suite"
 )
@@ -58,7 +57,7 @@ func TestAutoscalerScalesOutAndBackIn(t *testing.T) {
 		t.Skip("evaluates a policy once a second for a few seconds")
 	}
 	st := &fakeStack{instances: 1}
-	rec := reports.NewRecovery(reports.NewAggregate(time.Now()))
+	rec := aggregate.NewRecovery(aggregate.New(time.Now()))
 	sc := &suite.Scenario{Name: "s"}
 	w := &scenarioEvents{sc: sc, st: st, rec: rec, tap: newLatencyTap(), logf: t.Logf}
 	// The signal is high for two readings, then low.
@@ -142,35 +141,12 @@ func TestLoadSteps(t *testing.T) {
 		t.Fatalf("steps = %+v, want %d", got, len(want))
 	}
 	for i, w := range want {
-		if got[i].At.Sub(start) != w.offset || got[i].Detail != w.detail || got[i].Kind != reports.EventLoadStep {
+		if got[i].At.Sub(start) != w.offset || got[i].Detail != w.detail || got[i].Kind != aggregate.EventLoadStep {
 			t.Errorf("step %d = %+v, want +%s %s", i, got[i], w.offset, w.detail)
 		}
 	}
 	closed := &suite.Scenario{}
 	if got := loadSteps(closed, start); len(got) != 1 || !got[0].At.Equal(start) {
 		t.Errorf("closed model steps = %+v, want one at the start", got)
-	}
-}
-
-func TestEventKindsAgree(t *testing.T) {
-	// reports cannot import scenarios: its names of the actions must match.
-	pairs := [][2]string{
-		{string(loadharness.ActionKillInstance), reports.EventKillInstance},
-		{string(loadharness.ActionRestartInstance), reports.EventRestartInstance},
-		{string(loadharness.ActionReplaceInstance), reports.EventReplaceInstance},
-		{string(loadharness.ActionAddInstance), reports.EventAddInstance},
-		{string(loadharness.ActionRemoveInstance), reports.EventRemoveInstance},
-		{string(loadharness.ActionRestartRedis), reports.EventRestartRedis},
-	}
-	// A fault's events are fault-on and fault-off (harness/fault.go), not
-	// its action's kind.
-	kinds := slices.DeleteFunc(slices.Clone(loadharness.ActionKinds), func(k loadharness.ActionKind) bool { return k == loadharness.ActionFault })
-	if got, want := len(pairs), len(kinds); got != want {
-		t.Fatalf("%d pairs for %d action kinds: add the new kind to reports", got, want)
-	}
-	for _, p := range pairs {
-		if p[0] != p[1] {
-			t.Errorf("scenarios %q != reports %q", p[0], p[1])
-		}
 	}
 }

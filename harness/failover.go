@@ -6,7 +6,7 @@ import (
 
 	"loadharness"
 	"loadharness/harness/stack"
-	"loadharness/reports"
+	"loadharness/reports/aggregate"
 	"loadharness/scenarios"
 	"loadharness/scenarios/suite"
 )
@@ -19,7 +19,7 @@ import (
 type scenarioEvents struct {
 	sc     *suite.Scenario
 	st     stack.Stack
-	rec    *reports.Recovery
+	rec    *aggregate.Recovery
 	tap    *latencyTap
 	logf   func(format string, args ...any)
 	scaler *autoscaler // nil without a scaling policy
@@ -29,13 +29,13 @@ type scenarioEvents struct {
 // rule (from the scenario's recovery block, else its tightest p95 gate) and
 // starts the scaling policy, if any, on its own goroutine. The caller must
 // call finish once the scenario has run.
-func watchScenario(ctx context.Context, sc *suite.Scenario, st stack.Stack, rec *reports.Recovery, tap *latencyTap,
+func watchScenario(ctx context.Context, sc *suite.Scenario, st stack.Stack, rec *aggregate.Recovery, tap *latencyTap,
 	logf func(string, ...any)) *scenarioEvents {
 	gates := make([]loadharness.Gate, len(sc.Gates))
 	for i, spec := range sc.Gates {
 		gates[i] = spec.Gate
 	}
-	rule := reports.RecoveryRuleFor(reports.RecoveryRule{P95: sc.Recovery.P95, Stable: sc.Recovery.For}, gates)
+	rule := aggregate.RecoveryRuleFor(aggregate.RecoveryRule{P95: sc.Recovery.P95, Stable: sc.Recovery.For}, gates)
 	rec.Track(sc.Name, rule)
 	w := &scenarioEvents{sc: sc, st: st, rec: rec, tap: tap, logf: logf}
 	if sc.Autoscale != nil {
@@ -104,7 +104,7 @@ func (w *scenarioEvents) needsLoadSteps() bool {
 // of its measured part: one step at the start for every model, and one at
 // each later stage of a staged model.
 func loadSteps(sc *suite.Scenario, started time.Time) []loadharness.Event {
-	steps := []loadharness.Event{{At: started, Kind: reports.EventLoadStep, Detail: sc.Load.String()}}
+	steps := []loadharness.Event{{At: started, Kind: aggregate.EventLoadStep, Detail: sc.Load.String()}}
 	if sc.Load.Kind != suite.Staged || len(sc.Load.Stages) == 0 {
 		return steps
 	}
@@ -112,7 +112,7 @@ func loadSteps(sc *suite.Scenario, started time.Time) []loadharness.Event {
 	at := started
 	for i, st := range sc.Load.Stages {
 		if i > 0 {
-			steps = append(steps, loadharness.Event{At: at, Kind: reports.EventLoadStep, Detail: st.Rate.String()})
+			steps = append(steps, loadharness.Event{At: at, Kind: aggregate.EventLoadStep, Detail: st.Rate.String()})
 		}
 		at = at.Add(st.Duration)
 	}

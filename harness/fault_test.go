@@ -14,12 +14,13 @@ import (
 	"loadharness/harness/stack/external"
 	"loadharness/harness/stack/process"
 	"loadharness/reports"
+	"loadharness/reports/aggregate"
 	"loadharness/scenarios/suite"
 )
 
 // faultRun runs one short scenario with one fault on the Redis link on a
 // process stack, and returns its summary and its per-second figures.
-func faultRun(t *testing.T, fault string) (reports.Summary, []reports.SecondStats) {
+func faultRun(t *testing.T, fault string) (reports.Summary, []aggregate.SecondStats) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("process stack: skipped in -short mode")
@@ -51,7 +52,7 @@ scenarios:
 
 // faultWindow returns the figures of the seconds while the fault was on,
 // and of those from a second after it went off.
-func faultWindow(t *testing.T, s reports.Summary, secs []reports.SecondStats) (during, after reports.SecondStats) {
+func faultWindow(t *testing.T, s reports.Summary, secs []aggregate.SecondStats) (during, after aggregate.SecondStats) {
 	t.Helper()
 	var on, off time.Time
 	for _, ev := range s.Events {
@@ -82,9 +83,9 @@ func faultWindow(t *testing.T, s reports.Summary, secs []reports.SecondStats) (d
 func TestRedisFaults(t *testing.T) {
 	tests := []struct {
 		fault string
-		check func(during, after reports.SecondStats) error
+		check func(during, after aggregate.SecondStats) error
 	}{
-		{"fault: latency, latency: 150ms, jitter: 20ms", func(d, a reports.SecondStats) error {
+		{"fault: latency, latency: 150ms, jitter: 20ms", func(d, a aggregate.SecondStats) error {
 			if d.Max < 130 {
 				return fmt.Errorf("slowest request during the fault took %.0fms, want at least the added 150ms ± 20ms", d.Max)
 			}
@@ -93,25 +94,25 @@ func TestRedisFaults(t *testing.T) {
 			}
 			return nil
 		}},
-		{"fault: bandwidth, kbps: 1", func(d, a reports.SecondStats) error {
+		{"fault: bandwidth, kbps: 1", func(d, a aggregate.SecondStats) error {
 			if d.Max < 100 && d.Failed == 0 {
 				return fmt.Errorf("a 1 KB/s link changed nothing: slowest %.0fms, no failure", d.Max)
 			}
 			return nil
 		}},
-		{"fault: reset_peer, timeout: 0s", func(d, a reports.SecondStats) error {
+		{"fault: reset_peer, timeout: 0s", func(d, a aggregate.SecondStats) error {
 			if d.Failed == 0 {
 				return fmt.Errorf("no request failed while every Redis connection was reset (%d requests)", d.Requests)
 			}
 			return nil
 		}},
-		{"fault: timeout, timeout: 0s", func(d, a reports.SecondStats) error {
+		{"fault: timeout, timeout: 0s", func(d, a aggregate.SecondStats) error {
 			if d.Failed == 0 {
 				return fmt.Errorf("no request failed while Redis was silent (%d requests)", d.Requests)
 			}
 			return nil
 		}},
-		{"fault: down", func(d, a reports.SecondStats) error {
+		{"fault: down", func(d, a aggregate.SecondStats) error {
 			if d.Failed == 0 {
 				return fmt.Errorf("no request failed while Redis was down (%d requests)", d.Requests)
 			}

@@ -6,14 +6,14 @@ import (
 	"time"
 
 	"loadharness"
-	"loadharness/reports"
+	"loadharness/reports/aggregate"
 	"loadharness/scenarios/suite"
 )
 
 // startProgress prints a line a second about the running scenario until the
 // returned stop is called. On a terminal (live) the line is redrawn in
 // place; elsewhere (CI logs) each second is its own line.
-func startProgress(w io.Writer, live bool, agg *reports.Aggregate, sc *suite.Scenario) (stop func()) {
+func startProgress(w io.Writer, live bool, agg *aggregate.Aggregate, sc *suite.Scenario) (stop func()) {
 	if w == nil {
 		return func() {}
 	}
@@ -45,7 +45,7 @@ func startProgress(w io.Writer, live bool, agg *reports.Aggregate, sc *suite.Sce
 	return func() { close(done); <-finished }
 }
 
-func progressLine(s reports.Stats, name string, elapsed, total time.Duration) string {
+func progressLine(s aggregate.Stats, name string, elapsed, total time.Duration) string {
 	errRate := 0.0
 	if s.Requests > 0 {
 		errRate = 100 * float64(s.Failed) / float64(s.Requests)

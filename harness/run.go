@@ -17,6 +17,7 @@ import (
 	"loadharness"
 	"loadharness/harness/stack"
 	"loadharness/reports"
+	"loadharness/reports/aggregate"
 	"loadharness/scenarios"
 	"loadharness/scenarios/suite"
 )
@@ -30,7 +31,7 @@ type Result struct {
 	// Summary holds the figures, the gates and the verdict.
 	Summary reports.Summary
 	// Aggregate is every result folded per second, for the charts.
-	Aggregate *reports.Aggregate
+	Aggregate *aggregate.Aggregate
 	// Target is the target's own metrics sampled during the run (with
 	// WithTargetSamples); nil otherwise.
 	Target []reports.TargetSample
@@ -70,10 +71,10 @@ func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (R
 	if cfg.sampleEvery > 0 {
 		sampler = startTargetSampler(ctx, st, s.Stack.Workers, cfg.sampleEvery)
 	}
-	agg := reports.NewAggregate(time.Now())
+	agg := aggregate.New(time.Now())
 	// rec measures around events (recovery_time and the like); tap feeds a
 	// scaling policy's p95 signal.
-	rec, tap := reports.NewRecovery(agg), newLatencyTap()
+	rec, tap := aggregate.NewRecovery(agg), newLatencyTap()
 	sink := append(loadharness.Sinks{agg, rec, tap}, cfg.sinks...)
 	scrape := newScraper(s.Stack.Workers)
 	targetDeltas := targetMeasurer{}
@@ -155,7 +156,7 @@ type scenarioRun struct {
 
 // runScenario runs one scenario while its abort checks watch it.
 func runScenario(ctx context.Context, s *suite.Suite, sc *suite.Scenario, st stack.Stack,
-	agg *reports.Aggregate, sink loadharness.Sink, events *scenarioEvents, cfg runConfig) scenarioRun {
+	agg *aggregate.Aggregate, sink loadharness.Sink, events *scenarioEvents, cfg runConfig) scenarioRun {
 	// An abort cancels only this scenario's context, so that it is told
 	// apart from an interruption of the whole run.
 	scCtx, cancel := context.WithCancelCause(ctx)

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"loadharness"
-	"loadharness/reports"
+	"loadharness/reports/aggregate"
 	"loadharness/scenarios/suite"
 )
 
@@ -43,7 +43,7 @@ func (a Abort) Event() loadharness.Event {
 // now-abortGrace) each failed more than rule.ErrorRate of their requests. A
 // second without requests neither counts nor breaks the streak: a target
 // that answers nothing is judged by the requests that do end.
-func abortCheck(rule suite.AbortRule, secs []reports.SecondStats, now time.Time) (reason string, fire bool) {
+func abortCheck(rule suite.AbortRule, secs []aggregate.SecondStats, now time.Time) (reason string, fire bool) {
 	if rule.Off || rule.For <= 0 {
 		return "", false
 	}
@@ -79,11 +79,11 @@ func abortCheck(rule suite.AbortRule, secs []reports.SecondStats, now time.Time)
 // AbortCheck is asked twice a second about a running scenario, with the
 // results folded so far; a non-empty reason stops the scenario at once and
 // fails the run. live answers for loadharness.Scope{Scenario: scenario}.
-type AbortCheck func(scenario string, live *reports.Aggregate, now time.Time) (reason string)
+type AbortCheck func(scenario string, live *aggregate.Aggregate, now time.Time) (reason string)
 
 // suiteAbortCheck is the suite's own abort rule (see abortCheck).
 func suiteAbortCheck(rule suite.AbortRule) AbortCheck {
-	return func(scenario string, live *reports.Aggregate, now time.Time) string {
+	return func(scenario string, live *aggregate.Aggregate, now time.Time) string {
 		reason, fire := abortCheck(rule, live.Seconds(loadharness.Scope{Scenario: scenario}), now)
 		if !fire {
 			return ""
@@ -95,7 +95,7 @@ func suiteAbortCheck(rule suite.AbortRule) AbortCheck {
 // watchAbort asks every check about the scenario twice a second and, when
 // one gives a reason, cancels the scenario with ErrAborted. The returned
 // stop ends the watch and returns the abort, nil when none fired.
-func watchAbort(ctx context.Context, scenario string, live *reports.Aggregate, checks []AbortCheck,
+func watchAbort(ctx context.Context, scenario string, live *aggregate.Aggregate, checks []AbortCheck,
 	cancel context.CancelCauseFunc, logf func(string, ...any)) (stop func() *Abort) {
 	if len(checks) == 0 {
 		return func() *Abort { return nil }

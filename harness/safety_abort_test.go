@@ -11,16 +11,16 @@ import (
 
 	"loadharness"
 	"loadharness/harness/stack/external"
-	"loadharness/reports"
+	"loadharness/reports/aggregate"
 	"loadharness/scenarios/suite"
 )
 
 // secondsOf builds per-second figures from (requests, failed) pairs, the
 // first second starting at start.
-func secondsOf(start time.Time, pairs ...[2]int) []reports.SecondStats {
-	out := make([]reports.SecondStats, len(pairs))
+func secondsOf(start time.Time, pairs ...[2]int) []aggregate.SecondStats {
+	out := make([]aggregate.SecondStats, len(pairs))
 	for i, p := range pairs {
-		out[i] = reports.SecondStats{Second: i, Start: start.Add(time.Duration(i) * time.Second), Requests: p[0], Failed: p[1]}
+		out[i] = aggregate.SecondStats{Second: i, Start: start.Add(time.Duration(i) * time.Second), Requests: p[0], Failed: p[1]}
 	}
 	return out
 }
@@ -33,7 +33,7 @@ func TestAbortCheck(t *testing.T) {
 	tests := []struct {
 		name     string
 		rule     suite.AbortRule
-		secs     []reports.SecondStats
+		secs     []aggregate.SecondStats
 		now      time.Time
 		wantFire bool
 	}{

@@ -12,7 +12,7 @@ import (
 	"loadharness/harness"
 	"loadharness/harness/stack"
 	"loadharness/harness/stack/external"
-	"loadharness/reports"
+	"loadharness/reports/aggregate"
 	"loadharness/scenarios/suite"
 )
 
@@ -119,7 +119,7 @@ scenarios:
 `)
 	started := time.Now()
 	res, err := harness.Run(context.Background(), s, MustExternalStack(t, srv.URL),
-		harness.WithAbortCheck(func(scenario string, live *reports.Aggregate, _ time.Time) string {
+		harness.WithAbortCheck(func(scenario string, live *aggregate.Aggregate, _ time.Time) string {
 			n, _ := live.Measure(loadharness.Metric{Name: loadharness.MetricErrors, Kind: loadharness.KindCount},
 				loadharness.Scope{Scenario: scenario})
 			if n >= 20 {

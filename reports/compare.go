@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"loadharness"
+	"loadharness/reports/aggregate"
 )
 
 // Defaults of CompareOptions.
@@ -70,7 +71,7 @@ type CompareRun struct {
 	// Label names the run in the output, for example its directory.
 	Label     string
 	Summary   Summary
-	Aggregate *Aggregate
+	Aggregate *aggregate.Aggregate
 }
 
 // Comparison is a new run judged against a baseline. Its JSON names are a

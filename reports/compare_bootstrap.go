@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"loadharness"
+	"loadharness/reports/aggregate"
 )
 
 // The statistics a bootstrap estimates on a resampled run.
@@ -54,9 +55,9 @@ type pairSample struct {
 
 // newPairSample reads scope from both aggregates. raw selects the raw
 // latency.
-func newPairSample(base, cur *Aggregate, scope loadharness.Scope, raw bool) pairSample {
+func newPairSample(base, cur *aggregate.Aggregate, scope loadharness.Scope, raw bool) pairSample {
 	type secondBuckets map[int]map[int64]int64 // second → value → count
-	read := func(a *Aggregate) ([]SecondStats, secondBuckets) {
+	read := func(a *aggregate.Aggregate) ([]aggregate.SecondStats, secondBuckets) {
 		seconds := a.Seconds(scope)
 		buckets := secondBuckets{}
 		a.VisitSecondLatencies(scope, raw, func(second int, valueUS, count int64) {
@@ -96,8 +97,8 @@ func newPairSample(base, cur *Aggregate, scope loadharness.Scope, raw bool) pair
 }
 
 // cutBlocks cuts a scope's active window into blocks of blockLength seconds.
-func cutBlocks(seconds []SecondStats, buckets map[int]map[int64]int64, index map[int64]int32) runBlocks {
-	first, last := activeWindow(seconds)
+func cutBlocks(seconds []aggregate.SecondStats, buckets map[int]map[int64]int64, index map[int64]int32) runBlocks {
+	first, last := aggregate.ActiveWindow(seconds)
 	if first < 0 {
 		return runBlocks{}
 	}

@@ -12,7 +12,11 @@ import (
 
 	"loadharness"
 	"loadharness/reports"
+	"loadharness/reports/internal/fixture"
 )
+
+// t0 is when the synthetic runs start.
+var t0 = time.Date(2025, 7, 29, 12, 0, 0, 0, time.UTC)
 
 // syntheticRun makes a run of one scenario ("browse") at rps requests per
 // second for secs seconds: log-normal latencies around 50ms, each second
@@ -45,7 +49,7 @@ func syntheticRun(seed uint64, secs, rps int, slowdown float64) []loadharness.Re
 // a suite would be.
 func compareRun(tb testing.TB, label string, results []loadharness.Result, gates ...string) reports.CompareRun {
 	tb.Helper()
-	a := MustAggregate(tb, t0, results)
+	a := fixture.MustAggregate(tb, t0, results)
 	s := reports.Summary{Verdict: loadharness.VerdictPass, Suite: "synthetic", Scenarios: reports.BuildScenarioSummaries(a)}
 	for _, text := range gates {
 		g, err := loadharness.ParseGate(text)
@@ -93,7 +97,7 @@ func TestCompareNewlyFailingGateWithinNoise(t *testing.T) {
 	// A gate set right at the baseline's p95 flips by luck: the bootstrap
 	// must call that noise, not a regression.
 	results := syntheticRun(1, 60, 100, 1)
-	p95 := MustAggregate(t, t0, results).Snapshot(loadharness.Scope{}).Latency.P95
+	p95 := fixture.MustAggregate(t, t0, results).Snapshot(loadharness.Scope{}).Latency.P95
 	gate := "p95 < " + formatMS(p95*1.001)
 	base := compareRun(t, "baseline", results, gate)
 	var again reports.CompareRun

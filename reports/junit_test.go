@@ -8,11 +8,12 @@ import (
 
 	"loadharness"
 	"loadharness/reports"
+	"loadharness/reports/internal/fixture"
 )
 
 func TestJUnitGolden(t *testing.T) {
 	var buf bytes.Buffer
-	if err := reports.WriteJUnit(&buf, fixtureSummary(t)); err != nil {
+	if err := reports.WriteJUnit(&buf, fixture.Summary(t)); err != nil {
 		t.Fatal(err)
 	}
 	assertGolden(t, "junit.xml.golden", buf.Bytes())
@@ -51,7 +52,7 @@ func mustJUnit(t *testing.T, s reports.Summary) junitDoc {
 }
 
 func TestJUnitOneCasePerGate(t *testing.T) {
-	s := fixtureSummary(t)
+	s := fixture.Summary(t)
 	doc := mustJUnit(t, s)
 	if got, want := doc.Tests, len(s.Gates); got != want {
 		t.Errorf("tests = %d, want one per gate: %d", got, want)
@@ -73,7 +74,7 @@ func TestJUnitOneCasePerGate(t *testing.T) {
 }
 
 func TestJUnitInvalidRunIsErrors(t *testing.T) {
-	s := fixtureSummary(t)
+	s := fixture.Summary(t)
 	s.Verdict = loadharness.VerdictInvalid
 	s.InvalidReasons = []string{"generator fell behind: sent 40/s of 62.5/s asked"}
 	doc := mustJUnit(t, s)
@@ -109,7 +110,7 @@ func TestJUnitWithoutGates(t *testing.T) {
 }
 
 func TestWriteJUnitReportsWriteError(t *testing.T) {
-	err := reports.WriteJUnit(failingWriter{}, fixtureSummary(t))
+	err := reports.WriteJUnit(failingWriter{}, fixture.Summary(t))
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Errorf("WriteJUnit to a failing writer = %v, want the write error", err)
 	}

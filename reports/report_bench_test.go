@@ -10,6 +10,8 @@ import (
 
 	"loadharness"
 	"loadharness/reports"
+	"loadharness/reports/aggregate"
+	"loadharness/reports/charts"
 )
 
 // millionResults folds n synthetic results of a 500-second run into an
@@ -18,10 +20,10 @@ import (
 // then two instances), a slow tail and a few lost sessions. The results
 // stream through Aggregate.Add one at a time, as in a run; no slice of
 // them is kept.
-func millionResults(tb testing.TB, n int) (*reports.Aggregate, reports.Summary) {
+func millionResults(tb testing.TB, n int) (*aggregate.Aggregate, reports.Summary) {
 	tb.Helper()
 	rng := rand.New(rand.NewPCG(11, 12))
-	a := reports.NewAggregate(t0)
+	a := aggregate.New(t0)
 	var r loadharness.Result
 	browse := n * 2 / 3
 	for i := range n {
@@ -73,16 +75,26 @@ func millionResults(tb testing.TB, n int) (*reports.Aggregate, reports.Summary) 
 // charts (PNG and SVG), report.html, report.md, junit.xml, summary.json.
 func writeEveryArtefact(tb testing.TB, in reports.ReportInput) int {
 	tb.Helper()
-	charts, err := reports.RenderCharts(in)
+	cs, err := charts.For(in)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	in.Charts = charts
-	var buf bytes.Buffer
 	size := 0
-	for _, ch := range charts {
-		size += len(ch.PNG) + len(ch.SVG)
+	in.Charts = nil
+	for _, ch := range cs {
+		var png, svg bytes.Buffer
+		if err := ch.Render(&png, charts.PNG); err != nil {
+			tb.Fatal(err)
+		}
+		if err := ch.Render(&svg, charts.SVG); err != nil {
+			tb.Fatal(err)
+		}
+		size += png.Len() + svg.Len()
+		in.Charts = append(in.Charts, reports.ChartImage{
+			Name: ch.Name, Title: ch.Title, Caption: ch.Caption, PNG: png.Bytes(), Path: "charts/" + ch.Name + ".png",
+		})
 	}
+	var buf bytes.Buffer
 	for _, write := range []func() error{
 		func() error { return reports.WriteHTML(&buf, in) },
 		func() error { return reports.WriteMarkdown(&buf, in) },

@@ -33,7 +33,7 @@ func FuzzReportText(f *testing.F) {
 				Requests: 1, Failed: 1, Errors: map[string]int{text: 1},
 			}, Steps: []reports.StepSummary{{Name: text}}}},
 		}
-		in := reports.ReportInput{Summary: s, Charts: []reports.Chart{}}
+		in := reports.ReportInput{Summary: s, Charts: []reports.ChartImage{}}
 		var md, page, junit bytes.Buffer
 		if err := reports.WriteMarkdown(&md, in); err != nil {
 			t.Fatalf("WriteMarkdown: %v", err)

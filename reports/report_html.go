@@ -30,17 +30,13 @@ type htmlImage struct {
 }
 
 // WriteHTML writes the sign-off report as one self-contained HTML page:
-// inline CSS, charts inlined as PNG data: URIs, no script or font from the
-// network. It shows what WriteMarkdown shows, in the same order, and marks
-// <body> with data-images-loaded="N/M" once the browser has decoded the
-// charts. It renders the charts unless in.Charts is set.
+// inline CSS, the charts of in.Charts inlined as PNG data: URIs, no script
+// or font from the network. It shows what WriteMarkdown shows, in the same
+// order, and marks <body> with data-images-loaded="N/M" once the browser
+// has decoded the charts.
 func WriteHTML(w io.Writer, in ReportInput) error {
-	charts, err := chartsOf(in)
-	if err != nil {
-		return fmt.Errorf("write html report: %w", err)
-	}
-	v := htmlView{reportView: buildView(in, charts)}
-	for _, ch := range charts {
+	v := htmlView{reportView: buildView(in)}
+	for _, ch := range in.Charts {
 		img := htmlImage{
 			Name: ch.Name, Title: ch.Title, Caption: ch.Caption,
 			// The data is our own base64 of our own PNG: safe as a URL.

@@ -8,6 +8,7 @@ import (
 
 	"loadharness"
 	"loadharness/reports"
+	"loadharness/reports/internal/fixture"
 )
 
 func TestHTMLIsSelfContained(t *testing.T) {
@@ -52,8 +53,8 @@ func TestHTMLEscapes(t *testing.T) {
 }
 
 func TestWriteHTMLReportsWriteError(t *testing.T) {
-	in := fixtureInput(t)
-	in.Charts = []reports.Chart{}
+	in := fixture.Input(t)
+	in.Charts = []reports.ChartImage{}
 	err := reports.WriteHTML(failingWriter{}, in)
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Errorf("WriteHTML to a failing writer = %v, want the write error", err)

@@ -2,21 +2,54 @@ package reports
 
 import (
 	"time"
+
+	"loadharness/reports/aggregate"
 )
 
 // ReportInput is everything the sign-off report shows. Summary is required;
-// Aggregate carries the per-second figures the charts draw (nil: a report
-// without time charts, said so in the report); Target is the target's own
-// metrics scraped during the run (nil: no target chart).
+// Aggregate carries the per-second figures the charts are drawn from and the
+// event table's times (nil: a report without time charts, said so in the
+// report); Target is the target's own metrics scraped during the run (nil:
+// no target chart).
 type ReportInput struct {
 	Summary     Summary
-	Aggregate   *Aggregate
+	Aggregate   *aggregate.Aggregate
 	Target      []TargetSample
 	Environment Environment
-	// Charts, when set, are used as they are instead of being rendered from
-	// the aggregate: render them once with RenderCharts when writing several
-	// artefacts of one run.
-	Charts []Chart
+	// Charts are the charts the report shows, drawn by the caller from this
+	// same input (reports/charts draws them) and rendered once for every
+	// artefact of a run; the writers here draw nothing. nil: no charts.
+	Charts []ChartImage
+}
+
+// ChartImage is one chart as the sign-off report shows it.
+type ChartImage struct {
+	// Name is unique within a report, for example "latency-browse".
+	Name string
+	// Title says what the chart shows; Caption how to read it.
+	Title   string
+	Caption string
+	// PNG is the encoded image, which WriteHTML inlines.
+	PNG []byte
+	// Path is where WriteMarkdown links the image, relative to the
+	// Markdown file and with forward slashes, for example
+	// "charts/latency-browse.png"; the caller writes the file there.
+	Path string
+}
+
+// TargetSample is one reading of the target's and Redis's own metrics,
+// taken about once a second during a run. Values maps a metric name to its
+// value summed over instances and workers. Names follow Prometheus
+// conventions, which decide how the report draws them: names starting
+// "target_" or "redis_" are charted; a name ending "_total" is a counter,
+// drawn as a rate per second; "_bytes" is memory, drawn in MiB; anything
+// else is a gauge drawn as it is (target_requests_in_flight,
+// target_queue_depth, redis_connected_clients). Redis figures use INFO's
+// field names: redis_connected_clients, redis_used_memory_bytes,
+// redis_commands_processed_total.
+type TargetSample struct {
+	At     time.Time          `json:"at"`
+	Values map[string]float64 `json:"values"`
 }
 
 // Environment says where and with what a run ran, so a reader can judge

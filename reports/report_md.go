@@ -8,16 +8,11 @@ import (
 
 // WriteMarkdown writes the sign-off report as Markdown: the verdict first,
 // what makes the run invalid or less representative, the gates with their
-// margins, the figures, the charts (as ChartDir/NAME.png, which the caller
-// writes beside it with WriteCharts), the failures, the events, the stack
-// and the environment. It renders the charts only to learn their names,
-// unless in.Charts is set.
+// margins, the figures, the charts (in.Charts, each linked at its Path,
+// where the caller writes its image), the failures, the events, the stack
+// and the environment.
 func WriteMarkdown(w io.Writer, in ReportInput) error {
-	charts, err := chartsOf(in)
-	if err != nil {
-		return fmt.Errorf("write markdown report: %w", err)
-	}
-	v := buildView(in, charts)
+	v := buildView(in)
 	ew := &errWriter{w: w}
 	p := func(format string, args ...any) { fmt.Fprintf(ew, format, args...) }
 
@@ -73,7 +68,7 @@ func WriteMarkdown(w io.Writer, in ReportInput) error {
 		p("%s\n\n", mdText(v.ChartNote))
 	}
 	for _, ch := range v.Charts {
-		p("### %s\n\n![%s](%s/%s.png)\n\n%s\n\n", mdText(ch.Title), mdText(ch.Title), ChartDir, ch.Name, mdText(ch.Caption))
+		p("### %s\n\n![%s](%s)\n\n%s\n\n", mdText(ch.Title), mdText(ch.Title), ch.Path, mdText(ch.Caption))
 	}
 
 	if len(v.Failures) > 0 {

@@ -7,6 +7,7 @@ import (
 
 	"loadharness"
 	"loadharness/reports"
+	"loadharness/reports/internal/fixture"
 )
 
 func TestMarkdownGolden(t *testing.T) {
@@ -80,8 +81,8 @@ func TestMarkdownEscapes(t *testing.T) {
 }
 
 func TestWriteMarkdownReportsWriteError(t *testing.T) {
-	in := fixtureInput(t)
-	in.Charts = []reports.Chart{} // nothing to render
+	in := fixture.Input(t)
+	in.Charts = []reports.ChartImage{} // no charts
 	err := reports.WriteMarkdown(failingWriter{}, in)
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Errorf("WriteMarkdown to a failing writer = %v, want the write error", err)

@@ -28,7 +28,7 @@ type reportView struct {
 	Scenarios                []scenarioRow
 	Steps                    []stepRow
 	Failures                 []failureRow
-	Charts                   []Chart
+	Charts                   []ChartImage
 	// ChartNote explains missing charts.
 	ChartNote   string
 	Events      []eventRow
@@ -62,7 +62,7 @@ type keyValue struct{ Key, Value string }
 // maxFailureRows bounds the failure messages listed per scenario.
 const maxFailureRows = 10
 
-func buildView(in ReportInput, charts []Chart) reportView {
+func buildView(in ReportInput) reportView {
 	s := in.Summary
 	v := reportView{
 		Title:    "Load test sign-off: " + orDash(s.Suite),
@@ -72,7 +72,7 @@ func buildView(in ReportInput, charts []Chart) reportView {
 		Invalid:  s.InvalidReasons,
 		Warnings: s.Warnings,
 		Notes:    representativeness(in),
-		Charts:   charts,
+		Charts:   in.Charts,
 	}
 	v.Headline = headline(s)
 	for _, g := range s.Gates {
@@ -98,7 +98,7 @@ func buildView(in ReportInput, charts []Chart) reportView {
 		v.ChartNote = "No charts: they are drawn from the raw results, which this report was not given."
 	case in.Aggregate == nil:
 		v.ChartNote = "Only the target's metrics are charted: the per-second charts need the raw results, which this report was not given."
-	case len(charts) == 0:
+	case len(in.Charts) == 0:
 		v.ChartNote = "No charts: no request was recorded."
 	}
 	v.Events = eventRows(in)
@@ -234,24 +234,24 @@ func failureRows(sc ScenarioSummary) []failureRow {
 }
 
 func eventRows(in ReportInput) []eventRow {
-	var ax *timeAxis
+	var ax *TimeAxis
 	if in.Aggregate != nil {
-		a := newTimeAxis(in.Aggregate)
+		a := NewTimeAxis(in.Aggregate)
 		ax = &a
 	}
 	rows := make([]eventRow, 0, len(in.Summary.Events))
 	for _, ev := range in.Summary.Events {
 		row := eventRow{At: ev.At.UTC().Format("15:04:05.000"), Kind: ev.Kind, Target: ev.Target, Detail: ev.Detail}
 		if ax != nil {
-			row.Since = "+" + strconv.FormatFloat(ax.at(ev.At), 'f', 1, 64) + axisUnit(*ax)
+			row.Since = "+" + strconv.FormatFloat(ax.At(ev.At), 'f', 1, 64) + axisUnit(*ax)
 		}
 		rows = append(rows, row)
 	}
 	return rows
 }
 
-func axisUnit(ax timeAxis) string {
-	if ax.unit == 60 {
+func axisUnit(ax TimeAxis) string {
+	if ax.Unit == 60 {
 		return " min"
 	}
 	return " s"

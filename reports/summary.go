@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"loadharness"
+	"loadharness/reports/aggregate"
 )
 
 // Summary is the machine-readable account of a run, written as summary.json
@@ -39,13 +40,13 @@ type Figures struct {
 	SuccessRatio  float64 `json:"success_ratio"`
 	ThroughputRPS float64 `json:"throughput_rps"`
 	// Latency is corrected for coordinated omission; RawLatency is not.
-	Latency         LatencyStats   `json:"latency_ms"`
-	RawLatency      LatencyStats   `json:"raw_latency_ms"`
-	SessionsChecked int            `json:"sessions_checked"`
-	SessionsLost    int            `json:"sessions_lost"`
-	ChecksFailed    int            `json:"checks_failed"`
-	Codes           map[string]int `json:"codes"`
-	Errors          map[string]int `json:"errors"`
+	Latency         aggregate.LatencyStats `json:"latency_ms"`
+	RawLatency      aggregate.LatencyStats `json:"raw_latency_ms"`
+	SessionsChecked int                    `json:"sessions_checked"`
+	SessionsLost    int                    `json:"sessions_lost"`
+	ChecksFailed    int                    `json:"checks_failed"`
+	Codes           map[string]int         `json:"codes"`
+	Errors          map[string]int         `json:"errors"`
 }
 
 // ScenarioSummary is one scenario's figures and its steps'.
@@ -67,7 +68,7 @@ type StepSummary struct {
 
 // BuildScenarioSummaries returns the figures of every scenario a has seen,
 // in order of first sight, each with its steps.
-func BuildScenarioSummaries(a *Aggregate) []ScenarioSummary {
+func BuildScenarioSummaries(a *aggregate.Aggregate) []ScenarioSummary {
 	var out []ScenarioSummary
 	for _, name := range a.Scenarios() {
 		sc := ScenarioSummary{
@@ -86,7 +87,7 @@ func BuildScenarioSummaries(a *Aggregate) []ScenarioSummary {
 	return out
 }
 
-func figuresOf(s Stats) Figures {
+func figuresOf(s aggregate.Stats) Figures {
 	return Figures{
 		Requests:        s.Requests,
 		Failed:          s.Failed,

@@ -10,18 +10,19 @@ import (
 
 	"loadharness"
 	"loadharness/reports"
+	"loadharness/reports/internal/fixture"
 )
 
 func TestSummaryJSONGolden(t *testing.T) {
 	var buf bytes.Buffer
-	if err := reports.WriteSummaryJSON(&buf, fixtureSummary(t)); err != nil {
+	if err := reports.WriteSummaryJSON(&buf, fixture.Summary(t)); err != nil {
 		t.Fatal(err)
 	}
 	assertGolden(t, "summary.json.golden", buf.Bytes())
 }
 
 func TestSummaryJSONRoundTrip(t *testing.T) {
-	want := fixtureSummary(t)
+	want := fixture.Summary(t)
 	var buf bytes.Buffer
 	if err := reports.WriteSummaryJSON(&buf, want); err != nil {
 		t.Fatal(err)
@@ -53,7 +54,7 @@ func TestSummaryJSONRoundTrip(t *testing.T) {
 
 func TestSummaryJSONContract(t *testing.T) {
 	var buf bytes.Buffer
-	if err := reports.WriteSummaryJSON(&buf, fixtureSummary(t)); err != nil {
+	if err := reports.WriteSummaryJSON(&buf, fixture.Summary(t)); err != nil {
 		t.Fatal(err)
 	}
 	// The names CI scripts read; renaming any of them breaks users.

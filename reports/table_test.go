@@ -7,11 +7,12 @@ import (
 
 	"loadharness"
 	"loadharness/reports"
+	"loadharness/reports/internal/fixture"
 )
 
 func TestVerdictTableGolden(t *testing.T) {
 	var buf bytes.Buffer
-	if err := reports.WriteVerdictTable(&buf, fixtureSummary(t)); err != nil {
+	if err := reports.WriteVerdictTable(&buf, fixture.Summary(t)); err != nil {
 		t.Fatal(err)
 	}
 	assertGolden(t, "verdict_table.txt.golden", buf.Bytes())
@@ -71,7 +72,7 @@ func TestVerdictTableRows(t *testing.T) {
 }
 
 func TestWriteVerdictTableReportsWriteError(t *testing.T) {
-	err := reports.WriteVerdictTable(failingWriter{}, fixtureSummary(t))
+	err := reports.WriteVerdictTable(failingWriter{}, fixture.Summary(t))
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Errorf("WriteVerdictTable to a failing writer = %v, want the write error", err)
 	}

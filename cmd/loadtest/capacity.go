@@ -18,6 +18,7 @@ import (
 	"loadharness/harness/stack"
 	"loadharness/harness/stack/docker"
 	"loadharness/reports"
+	"loadharness/reports/charts"
 	"loadharness/scenarios/suite"
 )
 
@@ -183,8 +184,8 @@ func (c capacityCmd) single(suiteName, outDir string) int {
 		if chart, cerr := capacity.Chart(res); cerr != nil {
 			c.logf("WARNING: capacity chart not drawn: %v", cerr)
 		} else if cerr := errors.Join(
-			os.WriteFile(filepath.Join(dir, rundir.CapacityPNGFile), chart.PNG, 0o644),
-			os.WriteFile(filepath.Join(dir, rundir.CapacitySVGFile), chart.SVG, 0o644)); cerr != nil {
+			writeFile(filepath.Join(dir, rundir.CapacityPNGFile), func(w io.Writer) error { return chart.Render(w, charts.PNG) }),
+			writeFile(filepath.Join(dir, rundir.CapacitySVGFile), func(w io.Writer) error { return chart.Render(w, charts.SVG) })); cerr != nil {
 			return c.fail(fmt.Errorf("write capacity chart: %w", cerr))
 		}
 		fmt.Fprintf(c.stdout, "capacity: %s\n", filepath.Join(dir, rundir.CapacityJSONFile))

@@ -56,7 +56,7 @@ func TestCapacityWritesItsFiles(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }))
 	defer srv.Close()
 	out := t.TempDir()
-	code, stdout, stderr := loadtest(t, "capacity", "--suite", "../../harness/testdata/capacity/known.yaml",
+	code, stdout, stderr := loadtest(t, "capacity", "--suite", "../../harness/capacity/testdata/known.yaml",
 		"--provider", "external", "--target", srv.URL, "--out", out, "--start", "20", "--max", "40",
 		"--warmup", "200ms", "--step", "500ms", "--confirm", "1s")
 	if got, want := code, loadharness.ExitPass; got != want {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	"loadharness"
 	"loadharness/harness/rundir"
 	"loadharness/reports"
+	"loadharness/reports/aggregate"
 	"loadharness/scenarios"
 )
 
@@ -67,7 +70,7 @@ func writeRunDir(t *testing.T, results []loadharness.Result, gates ...string) st
 	t.Helper()
 	dir := t.TempDir()
 	writeRawResults(t, filepath.Join(dir, rundir.ResultsFile), results)
-	a := reports.NewAggregate(cliStart)
+	a := aggregate.New(cliStart)
 	for i := range results {
 		a.Add(&results[i])
 	}
@@ -126,7 +129,7 @@ func TestReportMergesThreeRawFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	one := reports.NewAggregate(cliStart)
+	one := aggregate.New(cliStart)
 	for i := range results {
 		one.Add(&results[i])
 	}
@@ -220,5 +223,34 @@ func TestCompareJSON(t *testing.T) {
 	}
 	if c.Regressions == 0 || c.Method == "" {
 		t.Errorf("comparison = %+v, want regressions and the method", c)
+	}
+}
+
+// An aborted run failed, and stays failed when its directory is reported
+// again: the abort is part of what the judge reads back, not a reason that
+// turns into "invalid" on reload.
+func TestReportOfAbortedRunKeepsFail(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "down", http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	out := t.TempDir()
+	code, stdout, stderr := loadtest(t, "run", "--suite", "testdata/aborting.yaml", "--provider", "external",
+		"--target", srv.URL, "--out", out)
+	if got, want := code, loadharness.ExitFail; got != want {
+		t.Fatalf("run: exit %d, want %d\n%s%s", got, want, stdout, stderr)
+	}
+	if s := mustReadSummary(t, out); s.Aborted == "" || s.Verdict != loadharness.VerdictFail {
+		t.Fatalf("run: aborted %q, verdict %s; want an abort and fail", s.Aborted, s.Verdict)
+	}
+	code, stdout, stderr = loadtest(t, "report", out)
+	if got, want := code, loadharness.ExitFail; got != want {
+		t.Errorf("report: exit %d, want %d\n%s%s", got, want, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "VERDICT: FAIL") {
+		t.Errorf("report: stdout lacks VERDICT: FAIL:\n%s", stdout)
+	}
+	if s := mustReadSummary(t, out); s.Verdict != loadharness.VerdictFail || s.Aborted == "" {
+		t.Errorf("reported again: aborted %q, verdict %s; want the abort kept and fail", s.Aborted, s.Verdict)
 	}
 }

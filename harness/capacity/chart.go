@@ -2,14 +2,14 @@ package capacity
 
 import (
 	"loadharness"
-	"loadharness/reports"
+	"loadharness/reports/charts"
 )
 
-// Chart renders the search's curve (see reports.RenderCapacityChart):
+// Chart renders the search's curve (see charts.Capacity):
 // latency, throughput and errors against load, with the capacity, the knee
 // and the tightest latency gate.
-func Chart(res Result) (reports.Chart, error) {
-	c := reports.CapacityCurve{
+func Chart(res Result) (charts.Chart, error) {
+	c := charts.CapacityCurve{
 		Name:     "capacity-" + res.Scenario,
 		Title:    res.Suite + "/" + res.Scenario + ": latency, throughput and errors against load",
 		Unit:     res.Unit,
@@ -32,9 +32,9 @@ func Chart(res Result) (reports.Chart, error) {
 		}
 	}
 	for _, p := range res.Curve {
-		c.Points = append(c.Points, reports.CapacityPoint{
+		c.Points = append(c.Points, charts.CapacityPoint{
 			Load: p.Load, P50: p.P50, P95: p.P95, P99: p.P99, ThroughputRPS: p.ThroughputRPS, ErrorRate: p.ErrorRate,
 		})
 	}
-	return reports.RenderCapacityChart(c)
+	return charts.Capacity(c)
 }

@@ -10,7 +10,7 @@ import (
 	"loadharness"
 	"loadharness/harness"
 	"loadharness/harness/stack"
-	"loadharness/reports"
+	"loadharness/reports/aggregate"
 	"loadharness/scenarios/suite"
 )
 
@@ -144,7 +144,7 @@ func pointNote(pt CurvePoint) string {
 func (p *capacityPlan) abortRule() harness.AbortCheck {
 	factor := p.opts.AbortFactor
 	requests := loadharness.Metric{Name: loadharness.MetricRequests, Kind: loadharness.KindCount}
-	return func(scenario string, live *reports.Aggregate, _ time.Time) string {
+	return func(scenario string, live *aggregate.Aggregate, _ time.Time) string {
 		n, ok := live.Measure(requests, loadharness.Scope{Scenario: scenario})
 		if !ok || n < minAbortRequests {
 			return ""

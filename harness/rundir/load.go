@@ -14,6 +14,7 @@ import (
 
 	"loadharness"
 	"loadharness/reports"
+	"loadharness/reports/aggregate"
 	"loadharness/scenarios"
 )
 
@@ -167,9 +168,9 @@ func asRecorded(r *loadedRun) reports.ReportInput {
 // aggregateRuns folds every input's raw results into one aggregate. Files
 // are read concurrently, each into its own aggregate on a whole-second
 // clock, and merged: whole-second offsets make the merge exact.
-func aggregateRuns(ctx context.Context, runs []*loadedRun) (*reports.Aggregate, []string, error) {
+func aggregateRuns(ctx context.Context, runs []*loadedRun) (*aggregate.Aggregate, []string, error) {
 	type part struct {
-		agg     *reports.Aggregate
+		agg     *aggregate.Aggregate
 		warning string
 		err     error
 	}
@@ -203,7 +204,7 @@ func aggregateRuns(ctx context.Context, runs []*loadedRun) (*reports.Aggregate, 
 	if len(starts) == 0 {
 		return nil, warnings, errors.New("report: the raw results hold no result")
 	}
-	total := reports.NewAggregate(slices.MinFunc(starts, func(a, b time.Time) int { return a.Compare(b) }))
+	total := aggregate.New(slices.MinFunc(starts, func(a, b time.Time) int { return a.Compare(b) }))
 	for _, p := range parts {
 		if p.agg == nil {
 			continue
@@ -218,7 +219,7 @@ func aggregateRuns(ctx context.Context, runs []*loadedRun) (*reports.Aggregate, 
 // readRawFile aggregates one raw results file. With no known start, the
 // clock starts rawStartMargin before the first line's send, on a whole
 // second. A truncated file yields its complete lines and a warning.
-func readRawFile(ctx context.Context, path string, start time.Time) (*reports.Aggregate, string, error) {
+func readRawFile(ctx context.Context, path string, start time.Time) (*aggregate.Aggregate, string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, "", err
@@ -241,7 +242,7 @@ func readRawFile(ctx context.Context, path string, start time.Time) (*reports.Ag
 // was not known beforehand.
 type lazyAggregate struct {
 	start time.Time
-	agg   *reports.Aggregate
+	agg   *aggregate.Aggregate
 }
 
 func (l *lazyAggregate) Add(r *loadharness.Result) {
@@ -250,7 +251,7 @@ func (l *lazyAggregate) Add(r *loadharness.Result) {
 		if start.IsZero() {
 			start = r.Sent.Truncate(time.Second).Add(-rawStartMargin)
 		}
-		l.agg = reports.NewAggregate(start)
+		l.agg = aggregate.New(start)
 	}
 	l.agg.Add(r)
 }

@@ -4,12 +4,13 @@ import (
 	"fmt"
 	"loadharness"
 	"loadharness/reports"
+	"loadharness/reports/aggregate"
 	"slices"
 	"strings"
 )
 
 // mergeRuns combines the inputs' summaries around the merged aggregate.
-func mergeRuns(runs []*loadedRun, agg *reports.Aggregate) reports.ReportInput {
+func mergeRuns(runs []*loadedRun, agg *aggregate.Aggregate) reports.ReportInput {
 	var s reports.Summary
 	var in reports.ReportInput
 	asked := map[string]float64{}

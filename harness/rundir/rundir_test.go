@@ -1,6 +1,7 @@
 package rundir_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -14,6 +15,8 @@ import (
 	"loadharness"
 	"loadharness/harness/rundir"
 	"loadharness/reports"
+	"loadharness/reports/aggregate"
+	"loadharness/reports/charts"
 	"loadharness/scenarios"
 )
 
@@ -125,7 +128,7 @@ func MustReport(t *testing.T, inputs []string, out string) reports.Summary {
 // wholeRun is the summary figures of one aggregate of every result.
 func wholeRun(t *testing.T, results []loadharness.Result) []reports.ScenarioSummary {
 	t.Helper()
-	a := reports.NewAggregate(reportStart)
+	a := aggregate.New(reportStart)
 	for i := range results {
 		a.Add(&results[i])
 	}
@@ -166,7 +169,7 @@ func TestReportOfThreeShardsCountsLikeOneRun(t *testing.T) {
 		t.Errorf("started = %v, want the earliest shard's", got.Started)
 	}
 	for _, name := range []string{rundir.SummaryFile, rundir.ReportHTMLFile, rundir.ReportMarkdownFile, rundir.JUnitFile,
-		filepath.Join(reports.ChartDir, "latency-browse.png"), filepath.Join(reports.ChartDir, "latency-browse.svg")} {
+		filepath.Join(rundir.ChartDir, "latency-browse.png"), filepath.Join(rundir.ChartDir, "latency-browse.svg")} {
 		if st, err := os.Stat(filepath.Join(out, name)); err != nil || st.Size() == 0 {
 			t.Errorf("%s: %v", name, err)
 		}
@@ -302,8 +305,31 @@ func TestWriteArtefactsRegenerates(t *testing.T) {
 	if len(again.Target) != 2 || again.Target[1].Values["target_queue_depth"] != 3 {
 		t.Errorf("target samples = %+v, want the two written", again.Target)
 	}
-	if _, err := os.Stat(filepath.Join(dir, reports.ChartDir, "target-metrics.png")); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, rundir.ChartDir, "target-metrics.png")); err != nil {
 		t.Errorf("target chart: %v", err)
+	}
+}
+
+func TestWriteChartFiles(t *testing.T) {
+	chart, err := charts.Capacity(charts.CapacityCurve{Name: "capacity-maps", LoadLabel: "users", Unit: "users",
+		Points: []charts.CapacityPoint{{Load: 1, P50: 4, P95: 9, P99: 12, ThroughputRPS: 20}, {Load: 2, P50: 5, P95: 11, P99: 15, ThroughputRPS: 39}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	images, err := rundir.WriteChartFiles(dir, []charts.Chart{chart})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(images) != 1 || images[0].Name != "capacity-maps" || images[0].Path != "charts/capacity-maps.png" {
+		t.Fatalf("images = %+v, want capacity-maps linked as charts/capacity-maps.png", images)
+	}
+	png, err := os.ReadFile(filepath.Join(dir, rundir.ChartDir, "capacity-maps.png"))
+	if err != nil || !bytes.Equal(png, images[0].PNG) {
+		t.Errorf("capacity-maps.png: %v, or not the PNG the report inlines", err)
+	}
+	if st, err := os.Stat(filepath.Join(dir, rundir.ChartDir, "capacity-maps.svg")); err != nil || st.Size() == 0 {
+		t.Errorf("capacity-maps.svg: %v", err)
 	}
 }
 

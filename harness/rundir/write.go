@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"loadharness/reports"
+	"loadharness/reports/charts"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,20 +14,18 @@ import (
 // WriteArtefacts writes the sign-off report of a run into outDir:
 // report.html (self-contained), report.md with its charts under charts/
 // (PNG and SVG), junit.xml, and, when known, environment.json and
-// target-metrics.json so the report can be regenerated. It renders the
-// charts once for all of them. summary.json is the caller's.
+// target-metrics.json so the report can be regenerated. It draws the
+// charts (whatever in.Charts holds) and renders them once for all of them.
+// summary.json is the caller's.
 func WriteArtefacts(outDir string, in reports.ReportInput) error {
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
-	if in.Charts == nil {
-		charts, err := reports.RenderCharts(in)
-		if err != nil {
-			return fmt.Errorf("write report: %w", err)
-		}
-		in.Charts = charts
+	drawn, err := charts.For(in)
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
 	}
-	if _, err := reports.WriteCharts(filepath.Join(outDir, reports.ChartDir), in); err != nil {
+	if in.Charts, err = WriteChartFiles(outDir, drawn); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	files := []struct {
@@ -55,6 +54,51 @@ func WriteArtefacts(outDir string, in reports.ReportInput) error {
 		}
 	}
 	return nil
+}
+
+// WriteChartFiles renders every chart as PNG and SVG, then writes them
+// into dir's ChartDir (created if missing) as NAME.png and NAME.svg, and
+// returns them as the report in dir shows them: the PNG inlined in
+// report.html, linked from report.md as ChartDir/NAME.png. Nothing is
+// written when a chart fails to render.
+func WriteChartFiles(dir string, cs []charts.Chart) ([]reports.ChartImage, error) {
+	images := make([]reports.ChartImage, 0, len(cs))
+	svgs := make([][]byte, 0, len(cs))
+	for _, ch := range cs {
+		var png, svg bytes.Buffer
+		if err := ch.Render(&png, charts.PNG); err != nil {
+			return nil, err
+		}
+		if err := ch.Render(&svg, charts.SVG); err != nil {
+			return nil, err
+		}
+		images = append(images, reports.ChartImage{
+			Name: ch.Name, Title: ch.Title, Caption: ch.Caption, PNG: png.Bytes(),
+			Path: ChartDir + "/" + ch.Name + ".png",
+		})
+		svgs = append(svgs, svg.Bytes())
+	}
+	chartDir := filepath.Join(dir, ChartDir)
+	if err := os.MkdirAll(chartDir, 0o755); err != nil {
+		return nil, fmt.Errorf("write charts: %w", err)
+	}
+	for i, img := range images {
+		if err := WriteFile(filepath.Join(chartDir, img.Name+".png"), bytesWriter(img.PNG)); err != nil {
+			return nil, fmt.Errorf("write charts: %w", err)
+		}
+		if err := WriteFile(filepath.Join(chartDir, img.Name+".svg"), bytesWriter(svgs[i])); err != nil {
+			return nil, fmt.Errorf("write charts: %w", err)
+		}
+	}
+	return images, nil
+}
+
+// bytesWriter is a WriteFile body that writes b.
+func bytesWriter(b []byte) func(io.Writer) error {
+	return func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	}
 }
 
 // finiteSamples drops the values JSON cannot hold (NaN, ±Inf), which a

@@ -1,16 +1,16 @@
-package reports
+package charts
 
 import (
 	"math"
 	"strconv"
-	"time"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"loadharness"
+	"loadharness/reports"
+	"loadharness/reports/aggregate"
 )
 
 // plotAdder is what the helpers draw into: a *plot.Plot.
@@ -19,49 +19,6 @@ type plotAdder interface{ Add(ps ...plot.Plotter) }
 // maxPoints bounds the points of a time line: a soak of hours is drawn a
 // few seconds per point rather than one, which no screen could show anyway.
 const maxPoints = 1200
-
-// timeAxis maps seconds of the aggregate to the x axis shared by every time
-// chart of a report: time since the run's first request, in seconds, or in
-// minutes for runs longer than a quarter of an hour.
-type timeAxis struct {
-	start  time.Time // the aggregate's start: second 0
-	origin int       // the second of the run's first request
-	unit   float64   // seconds per x unit
-	label  string
-}
-
-func newTimeAxis(a *Aggregate) timeAxis {
-	ax := timeAxis{start: a.Start(), unit: 1, label: "time since the first request (s)"}
-	first, last := activeWindow(a.Seconds(loadharness.Scope{}))
-	if first >= 0 {
-		ax.origin = first
-		if last-first > 15*60 {
-			ax.unit, ax.label = 60, "time since the first request (min)"
-		}
-	}
-	return ax
-}
-
-// x places second s (fractions allowed) of the aggregate.
-func (ax timeAxis) x(s float64) float64 { return (s - float64(ax.origin)) / ax.unit }
-
-// at places a wall-clock time.
-func (ax timeAxis) at(t time.Time) float64 { return ax.x(t.Sub(ax.start).Seconds()) }
-
-// activeWindow returns the first and last seconds that saw a request, or
-// -1, -1 when none did.
-func activeWindow(seconds []SecondStats) (first, last int) {
-	first, last = -1, -1
-	for i, s := range seconds {
-		if s.Requests > 0 {
-			if first < 0 {
-				first = i
-			}
-			last = i
-		}
-	}
-	return first, last
-}
 
 // seriesPoint is a group of consecutive seconds drawn as one point.
 type seriesPoint struct {
@@ -82,8 +39,8 @@ type series struct {
 	group int
 }
 
-func seriesOf(seconds []SecondStats, ax timeAxis) series {
-	first, last := activeWindow(seconds)
+func seriesOf(seconds []aggregate.SecondStats, ax reports.TimeAxis) series {
+	first, last := aggregate.ActiveWindow(seconds)
 	if first < 0 {
 		return series{group: 1}
 	}
@@ -92,7 +49,7 @@ func seriesOf(seconds []SecondStats, ax timeAxis) series {
 	s := series{group: group}
 	for g := first; g <= last; g += group {
 		p := seriesPoint{
-			x0: ax.x(float64(g)), x1: ax.x(float64(g + group)), xm: ax.x(float64(g) + float64(group)/2),
+			x0: ax.X(float64(g)), x1: ax.X(float64(g + group)), xm: ax.X(float64(g) + float64(group)/2),
 			p50: math.NaN(), p95: math.NaN(), p99: math.NaN(),
 		}
 		for i := g; i < g+group && i <= last; i++ {

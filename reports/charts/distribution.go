@@ -1,4 +1,4 @@
-package reports
+package charts
 
 import (
 	"fmt"
@@ -7,13 +7,14 @@ import (
 	"gonum.org/v1/plot"
 
 	"loadharness"
+	"loadharness/reports"
 )
 
 // distributionFigure is the HDR percentile plot of every scenario's
 // corrected latency: the percentile axis is logarithmic in the distance to
 // 100% ("nines"), so the tail a p99 gate judges gets as much room as the
 // median. nil when no scenario saw a request.
-func distributionFigure(in ReportInput) (*figure, error) {
+func distributionFigure(in reports.ReportInput) (*figure, error) {
 	p := newPanel("percentile of requests (log scale toward 100%)", "latency (ms)")
 	p.Y.Min = 0
 	p.X.Tick.Marker = ninesTicks{}

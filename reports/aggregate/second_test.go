@@ -1,4 +1,4 @@
-package reports
+package aggregate
 
 import (
 	"math/rand/v2"
@@ -42,7 +42,7 @@ func TestStagedSecondsEqualDirectRecording(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(3, 9))
-			a := NewAggregate(start)
+			a := New(start)
 			var wantCorrected, wantRaw []*hdrhistogram.PackedHistogram
 			const n = 20_000
 			for i := range n {

@@ -1,4 +1,4 @@
-package reports_test
+package aggregate_test
 
 import (
 	"errors"
@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"loadharness"
-	"loadharness/reports"
+	"loadharness/reports/aggregate"
 )
 
 // eventStart is the fixed start of the event tests' runs.
@@ -17,14 +17,14 @@ func at(ms int) time.Time { return eventStart.Add(time.Duration(ms) * time.Milli
 
 // eventRun is an aggregate and a recorder fed the same results.
 type eventRun struct {
-	agg  *reports.Aggregate
-	rec  *reports.Recovery
+	agg  *aggregate.Aggregate
+	rec  *aggregate.Recovery
 	sink loadharness.Sinks
 }
 
-func newEventRun(rule reports.RecoveryRule) *eventRun {
-	agg := reports.NewAggregate(eventStart)
-	rec := reports.NewRecovery(agg)
+func newEventRun(rule aggregate.RecoveryRule) *eventRun {
+	agg := aggregate.New(eventStart)
+	rec := aggregate.NewRecovery(agg)
 	rec.Track("s", rule)
 	return &eventRun{agg: agg, rec: rec, sink: loadharness.Sinks{agg, rec}}
 }
@@ -52,7 +52,7 @@ func (e *eventRun) measure(tb testing.TB, name string) (float64, bool) {
 	return e.rec.Measure(g.Metric, loadharness.Scope{Scenario: "s"})
 }
 
-var fastRule = reports.RecoveryRule{P95: 500 * time.Millisecond, Stable: 3 * time.Second}
+var fastRule = aggregate.RecoveryRule{P95: 500 * time.Millisecond, Stable: 3 * time.Second}
 
 func TestRecoveryAfterKill(t *testing.T) {
 	tests := []struct {
@@ -123,7 +123,7 @@ func TestRecoveryAfterKill(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEventRun(fastRule)
-			e.rec.Record("s", at(5495), loadharness.Event{At: at(5500), Kind: reports.EventKillInstance, Target: "instance-2"}, false)
+			e.rec.Record("s", at(5495), loadharness.Event{At: at(5500), Kind: aggregate.EventKillInstance, Target: "instance-2"}, false)
 			tt.feed(e)
 			got, ok := e.measure(t, "recovery_time")
 			if tt.wantRecovery < 0 {
@@ -144,10 +144,10 @@ func TestRecoveryAfterKill(t *testing.T) {
 
 func TestRecoveryIsTheWorstOverActions(t *testing.T) {
 	e := newEventRun(fastRule)
-	e.rec.Record("s", at(2000), loadharness.Event{At: at(2000), Kind: reports.EventRestartInstance}, false)
-	e.rec.Record("s", at(9000), loadharness.Event{At: at(9200), Kind: reports.EventKillInstance}, false)
+	e.rec.Record("s", at(2000), loadharness.Event{At: at(2000), Kind: aggregate.EventRestartInstance}, false)
+	e.rec.Record("s", at(9000), loadharness.Event{At: at(9200), Kind: aggregate.EventKillInstance}, false)
 	// A failed action anchors nothing, even in a bad patch.
-	e.rec.Record("s", at(17000), loadharness.Event{At: at(17000), Kind: reports.EventKillInstance}, true)
+	e.rec.Record("s", at(17000), loadharness.Event{At: at(17000), Kind: aggregate.EventKillInstance}, true)
 	e.steady(0, 2000, 50*time.Millisecond, "a")
 	e.steady(2000, 3000, 900*time.Millisecond, "a") // 1 s to recover from the restart
 	e.steady(3000, 9200, 50*time.Millisecond, "a")
@@ -162,7 +162,7 @@ func TestRecoveryIsTheWorstOverActions(t *testing.T) {
 
 func TestRecoveryWithoutActionsIsNotMeasured(t *testing.T) {
 	e := newEventRun(fastRule)
-	e.rec.Note("s", loadharness.Event{At: at(0), Kind: reports.EventLoadStep})
+	e.rec.Note("s", loadharness.Event{At: at(0), Kind: aggregate.EventLoadStep})
 	e.steady(0, 5000, 50*time.Millisecond, "a")
 	if got, ok := e.measure(t, "recovery_time"); ok {
 		t.Errorf("recovery_time = %v with no action, want not measured", got)
@@ -186,11 +186,11 @@ func TestReactionTime(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEventRun(fastRule)
-			e.rec.Note("s", loadharness.Event{At: at(0), Kind: reports.EventLoadStep})
-			e.rec.Note("s", loadharness.Event{At: at(10000), Kind: reports.EventLoadStep})
+			e.rec.Note("s", loadharness.Event{At: at(0), Kind: aggregate.EventLoadStep})
+			e.rec.Note("s", loadharness.Event{At: at(10000), Kind: aggregate.EventLoadStep})
 			for i, a := range tt.adds {
 				target := "instance-" + string(rune('2'+i))
-				e.rec.Record("s", at(a[0]), loadharness.Event{At: at(a[1]), Kind: reports.EventAddInstance, Target: target}, false)
+				e.rec.Record("s", at(a[0]), loadharness.Event{At: at(a[1]), Kind: aggregate.EventAddInstance, Target: target}, false)
 			}
 			e.steady(0, 20000, 20*time.Millisecond, "instance-1")
 			for name, endMS := range tt.served {
@@ -213,7 +213,7 @@ func TestReactionTime(t *testing.T) {
 }
 
 func TestScaleEventsAndFlaps(t *testing.T) {
-	const add, remove = reports.EventAddInstance, reports.EventRemoveInstance
+	const add, remove = aggregate.EventAddInstance, aggregate.EventRemoveInstance
 	type act struct {
 		kind   string
 		atS    int
@@ -232,7 +232,7 @@ func TestScaleEventsAndFlaps(t *testing.T) {
 		{"slow cycle is no flap", []act{{add, 10, false}, {remove, 50, false}, {add, 100, false}}, 3, 0},
 		{"out out in in", []act{{add, 10, false}, {add, 15, false}, {remove, 30, false}, {remove, 35, false}}, 4, 0},
 		{"failed actions do not count", []act{{add, 10, false}, {remove, 20, true}, {add, 30, false}}, 2, 0},
-		{"other actions do not count", []act{{add, 10, false}, {reports.EventKillInstance, 20, false}, {add, 30, false}}, 2, 0},
+		{"other actions do not count", []act{{add, 10, false}, {aggregate.EventKillInstance, 20, false}, {add, 30, false}}, 2, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -257,9 +257,9 @@ func TestScaleErrors(t *testing.T) {
 		want float64
 	}{
 		// Draining touches what is in flight on the instance.
-		{reports.EventRemoveInstance, 3},
+		{aggregate.EventRemoveInstance, 3},
 		// Joining only what is sent once it began.
-		{reports.EventAddInstance, 2},
+		{aggregate.EventAddInstance, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.kind, func(t *testing.T) {
@@ -278,11 +278,11 @@ func TestScaleErrors(t *testing.T) {
 }
 
 func TestActCountsRequestsThatFailWhileItRuns(t *testing.T) {
-	agg := reports.NewAggregate(time.Now())
-	rec := reports.NewRecovery(agg)
-	rec.Track("s", reports.RecoveryRule{})
+	agg := aggregate.New(time.Now())
+	rec := aggregate.NewRecovery(agg)
+	rec.Track("s", aggregate.RecoveryRule{})
 	sink := loadharness.Sinks{agg, rec}
-	ev, err := rec.Act("s", reports.EventKillInstance, func() (loadharness.Event, error) {
+	ev, err := rec.Act("s", aggregate.EventKillInstance, func() (loadharness.Event, error) {
 		// A request that breaks off while the instance dies arrives before
 		// the action has returned its event.
 		sink.Add(&loadharness.Result{Scenario: "s", Step: "map", Sent: time.Now().Add(-20 * time.Millisecond),
@@ -292,7 +292,7 @@ func TestActCountsRequestsThatFailWhileItRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := ev.Kind, reports.EventKillInstance; got != want {
+	if got, want := ev.Kind, aggregate.EventKillInstance; got != want {
 		t.Errorf("event kind = %q, want %q", got, want)
 	}
 	if ev.At.IsZero() {
@@ -310,9 +310,9 @@ func TestActCountsRequestsThatFailWhileItRuns(t *testing.T) {
 }
 
 func TestActKeepsAFailedAction(t *testing.T) {
-	rec := reports.NewRecovery(reports.NewAggregate(time.Now()))
+	rec := aggregate.NewRecovery(aggregate.New(time.Now()))
 	boom := errors.New("no instance 9")
-	ev, err := rec.Act("s", reports.EventKillInstance, func() (loadharness.Event, error) {
+	ev, err := rec.Act("s", aggregate.EventKillInstance, func() (loadharness.Event, error) {
 		return loadharness.Event{Detail: boom.Error()}, boom
 	})
 	if !errors.Is(err, boom) {
@@ -326,8 +326,8 @@ func TestActKeepsAFailedAction(t *testing.T) {
 func TestRecoveryMeasureScopes(t *testing.T) {
 	e := newEventRun(fastRule)
 	e.rec.Track("t", fastRule)
-	e.rec.Record("s", at(1000), loadharness.Event{At: at(1000), Kind: reports.EventAddInstance}, false)
-	e.rec.Record("t", at(2000), loadharness.Event{At: at(2000), Kind: reports.EventAddInstance}, false)
+	e.rec.Record("s", at(1000), loadharness.Event{At: at(1000), Kind: aggregate.EventAddInstance}, false)
+	e.rec.Record("t", at(2000), loadharness.Event{At: at(2000), Kind: aggregate.EventAddInstance}, false)
 	scaleEvents := loadharness.Metric{Name: loadharness.MetricScaleEvents, Kind: loadharness.KindCount}
 	tests := []struct {
 		name   string
@@ -371,19 +371,19 @@ func TestRecoveryRuleFor(t *testing.T) {
 	}
 	tests := []struct {
 		name  string
-		rule  reports.RecoveryRule
+		rule  aggregate.RecoveryRule
 		gates []loadharness.Gate
-		want  reports.RecoveryRule
+		want  aggregate.RecoveryRule
 	}{
-		{"defaults", reports.RecoveryRule{}, nil, reports.RecoveryRule{P95: 2 * time.Second, Stable: 3 * time.Second}},
-		{"tightest p95 gate", reports.RecoveryRule{}, gates("p95 < 2s", "p95 <= 800ms", "p99 < 100ms", "p95{step:map} < 10ms", "raw_p95 < 1ms", "p95 > 1ms"),
-			reports.RecoveryRule{P95: 800 * time.Millisecond, Stable: 3 * time.Second}},
-		{"the rule wins", reports.RecoveryRule{P95: 300 * time.Millisecond, Stable: 5 * time.Second}, gates("p95 < 2s"),
-			reports.RecoveryRule{P95: 300 * time.Millisecond, Stable: 5 * time.Second}},
+		{"defaults", aggregate.RecoveryRule{}, nil, aggregate.RecoveryRule{P95: 2 * time.Second, Stable: 3 * time.Second}},
+		{"tightest p95 gate", aggregate.RecoveryRule{}, gates("p95 < 2s", "p95 <= 800ms", "p99 < 100ms", "p95{step:map} < 10ms", "raw_p95 < 1ms", "p95 > 1ms"),
+			aggregate.RecoveryRule{P95: 800 * time.Millisecond, Stable: 3 * time.Second}},
+		{"the rule wins", aggregate.RecoveryRule{P95: 300 * time.Millisecond, Stable: 5 * time.Second}, gates("p95 < 2s"),
+			aggregate.RecoveryRule{P95: 300 * time.Millisecond, Stable: 5 * time.Second}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := reports.RecoveryRuleFor(tt.rule, tt.gates); got != tt.want {
+			if got := aggregate.RecoveryRuleFor(tt.rule, tt.gates); got != tt.want {
 				t.Errorf("RecoveryRuleFor = %+v, want %+v", got, tt.want)
 			}
 		})
@@ -391,10 +391,10 @@ func TestRecoveryRuleFor(t *testing.T) {
 }
 
 func BenchmarkRecoveryAdd(b *testing.B) {
-	rec := reports.NewRecovery(reports.NewAggregate(eventStart))
-	rec.Track("s", reports.RecoveryRule{})
-	rec.Record("s", at(5000), loadharness.Event{At: at(5010), Kind: reports.EventKillInstance}, false)
-	rec.Record("s", at(9000), loadharness.Event{At: at(9300), Kind: reports.EventAddInstance, Target: "instance-4"}, false)
+	rec := aggregate.NewRecovery(aggregate.New(eventStart))
+	rec.Track("s", aggregate.RecoveryRule{})
+	rec.Record("s", at(5000), loadharness.Event{At: at(5010), Kind: aggregate.EventKillInstance}, false)
+	rec.Record("s", at(9000), loadharness.Event{At: at(9300), Kind: aggregate.EventAddInstance, Target: "instance-4"}, false)
 	ok := loadharness.Result{Scenario: "s", Step: "map", Sent: at(6000), Latency: 5 * time.Millisecond, Code: 200, Instance: "instance-1"}
 	failed := ok
 	failed.Code, failed.Instance = 502, ""

@@ -1,4 +1,4 @@
-package reports_test
+package aggregate_test
 
 import (
 	"fmt"
@@ -9,7 +9,8 @@ import (
 	"time"
 
 	"loadharness"
-	"loadharness/reports"
+	"loadharness/reports/aggregate"
+	"loadharness/reports/internal/fixture"
 )
 
 var t0 = time.Date(2025, 7, 29, 12, 0, 0, 0, time.UTC)
@@ -38,7 +39,7 @@ func TestAggregateQuantilesOfKnownDistribution(t *testing.T) {
 			Latency: time.Duration(ms) * time.Millisecond,
 		})
 	}
-	got := MustAggregate(t, t0, results).Snapshot(loadharness.Scope{Scenario: "s"})
+	got := fixture.MustAggregate(t, t0, results).Snapshot(loadharness.Scope{Scenario: "s"})
 	tests := []struct {
 		name      string
 		got, want float64
@@ -72,7 +73,7 @@ func TestAggregateCorrectedLatency(t *testing.T) {
 		Scenario: "s", Step: "x", Code: 200,
 		Intended: t0, Sent: t0.Add(300 * time.Millisecond), Latency: 100 * time.Millisecond,
 	}
-	got := MustAggregate(t, t0, []loadharness.Result{r}).Snapshot(loadharness.Scope{})
+	got := fixture.MustAggregate(t, t0, []loadharness.Result{r}).Snapshot(loadharness.Scope{})
 	if !within(got.Latency.P50, 400, hdrPrecision) || got.Latency.Max != 400 {
 		t.Errorf("corrected p50, max = %v, %v, want 400, 400", got.Latency.P50, got.Latency.Max)
 	}
@@ -93,7 +94,7 @@ func TestAggregateSeconds(t *testing.T) {
 		at(3500*time.Millisecond, 70*time.Millisecond, 200, ""),
 		at(1500*time.Millisecond, 90*time.Millisecond, 200, "a"), // out of order
 	}
-	got := MustAggregate(t, t0, results).Seconds(loadharness.Scope{Scenario: "s", Step: "x"})
+	got := fixture.MustAggregate(t, t0, results).Seconds(loadharness.Scope{Scenario: "s", Step: "x"})
 	want := []struct {
 		requests, failed int
 		max              float64
@@ -151,7 +152,7 @@ func TestAggregateSessionsLostCountsDistinctUsers(t *testing.T) {
 		}
 	}
 	results = append(results, loadharness.Result{Scenario: "s", Step: "upload", User: 11, Code: 200, Sent: t0})
-	a := MustAggregate(t, t0, results)
+	a := fixture.MustAggregate(t, t0, results)
 	got := a.Snapshot(loadharness.Scope{Scenario: "s"})
 	if got.SessionsLost != 2 || got.SessionsChecked != 10 {
 		t.Errorf("sessions lost, checked = %d, %d, want 2, 10", got.SessionsLost, got.SessionsChecked)
@@ -173,7 +174,7 @@ func MustGate(tb testing.TB, text string) loadharness.Gate {
 
 // everyScope lists the scopes of a: the run, each scenario, each step in
 // each scenario and each step across scenarios.
-func everyScope(a *reports.Aggregate) []loadharness.Scope {
+func everyScope(a *aggregate.Aggregate) []loadharness.Scope {
 	scopes := []loadharness.Scope{{}}
 	for _, sc := range a.Scenarios() {
 		scopes = append(scopes, loadharness.Scope{Scenario: sc})
@@ -188,7 +189,7 @@ func everyScope(a *reports.Aggregate) []loadharness.Scope {
 }
 
 func TestAggregateMergeEqualsOneAggregate(t *testing.T) {
-	results := fixtureResults()
+	results := fixture.Results()
 	var left, right []loadharness.Result
 	for i, r := range results {
 		if i%3 == 0 {
@@ -197,9 +198,9 @@ func TestAggregateMergeEqualsOneAggregate(t *testing.T) {
 			left = append(left, r)
 		}
 	}
-	want := MustAggregate(t, fixtureStart, results)
-	got := MustAggregate(t, fixtureStart, left)
-	if err := got.Merge(MustAggregate(t, fixtureStart, right)); err != nil {
+	want := fixture.MustAggregate(t, fixture.Start, results)
+	got := fixture.MustAggregate(t, fixture.Start, left)
+	if err := got.Merge(fixture.MustAggregate(t, fixture.Start, right)); err != nil {
 		t.Fatal(err)
 	}
 	if g, w := got.Scenarios(), want.Scenarios(); !reflect.DeepEqual(g, w) {
@@ -217,8 +218,8 @@ func TestAggregateMergeEqualsOneAggregate(t *testing.T) {
 
 func TestAggregateMergeShiftsSeconds(t *testing.T) {
 	r := loadharness.Result{Scenario: "s", Step: "x", Code: 200, Sent: t0.Add(5 * time.Second), Latency: time.Millisecond}
-	early := MustAggregate(t, t0, nil)
-	late := MustAggregate(t, t0.Add(3*time.Second), []loadharness.Result{r})
+	early := fixture.MustAggregate(t, t0, nil)
+	late := fixture.MustAggregate(t, t0.Add(3*time.Second), []loadharness.Result{r})
 	if err := early.Merge(late); err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +231,7 @@ func TestAggregateMergeShiftsSeconds(t *testing.T) {
 }
 
 func TestAggregateMergeRefuses(t *testing.T) {
-	a := reports.NewAggregate(t0)
+	a := aggregate.New(t0)
 	if err := a.Merge(a); err == nil {
 		t.Error("Merge(self) succeeded")
 	}
@@ -251,7 +252,7 @@ func TestAggregateMeasure(t *testing.T) {
 			CheckFailure: check, Session: session,
 		}
 	}
-	a := MustAggregate(t, t0, []loadharness.Result{
+	a := fixture.MustAggregate(t, t0, []loadharness.Result{
 		mk(0, 200, "", loadharness.SessionKept),
 		mk(1, 200, "", loadharness.SessionKept),
 		mk(2, 503, "status 503 != 200", loadharness.SessionUnchecked),
@@ -299,7 +300,7 @@ func TestAggregateMeasure(t *testing.T) {
 }
 
 func TestAggregateMeasureMissing(t *testing.T) {
-	a := MustAggregate(t, t0, []loadharness.Result{{Scenario: "s", Step: "map", Code: 200, Sent: t0}})
+	a := fixture.MustAggregate(t, t0, []loadharness.Result{{Scenario: "s", Step: "map", Code: 200, Sent: t0}})
 	tests := []struct {
 		gate  string
 		scope loadharness.Scope
@@ -317,13 +318,13 @@ func TestAggregateMeasureMissing(t *testing.T) {
 			}
 		})
 	}
-	if _, ok := reports.NewAggregate(t0).Measure(MustGate(t, "requests > 0").Metric, loadharness.Scope{}); ok {
+	if _, ok := aggregate.New(t0).Measure(MustGate(t, "requests > 0").Metric, loadharness.Scope{}); ok {
 		t.Error("an empty aggregate measures requests")
 	}
 }
 
 func TestAggregateStepAcrossScenarios(t *testing.T) {
-	a := MustAggregate(t, fixtureStart, fixtureResults())
+	a := fixture.MustAggregate(t, fixture.Start, fixture.Results())
 	browse := a.Snapshot(loadharness.Scope{Scenario: "browse", Step: "map"})
 	failover := a.Snapshot(loadharness.Scope{Scenario: "failover", Step: "map"})
 	both := a.Snapshot(loadharness.Scope{Step: "map"})
@@ -339,7 +340,7 @@ func TestAggregateStepAcrossScenarios(t *testing.T) {
 }
 
 func TestAggregateCaps(t *testing.T) {
-	a := reports.NewAggregate(t0)
+	a := aggregate.New(t0)
 	for i := range 120 {
 		a.Add(&loadharness.Result{
 			Scenario: "s", Step: "x", Sent: t0, Code: 0,
@@ -349,14 +350,14 @@ func TestAggregateCaps(t *testing.T) {
 		})
 	}
 	got := a.Snapshot(loadharness.Scope{})
-	if n := len(got.Errors); n != 51 || got.Errors[reports.OtherKey] != 70 {
-		t.Errorf("errors: %d messages, %d other; want 51 and 70", n, got.Errors[reports.OtherKey])
+	if n := len(got.Errors); n != 51 || got.Errors[aggregate.OtherKey] != 70 {
+		t.Errorf("errors: %d messages, %d other; want 51 and 70", n, got.Errors[aggregate.OtherKey])
 	}
-	if n := len(got.CheckFailures); n != 51 || got.CheckFailures[reports.OtherKey] != 70 {
-		t.Errorf("check failures: %d texts, %d other; want 51 and 70", n, got.CheckFailures[reports.OtherKey])
+	if n := len(got.CheckFailures); n != 51 || got.CheckFailures[aggregate.OtherKey] != 70 {
+		t.Errorf("check failures: %d texts, %d other; want 51 and 70", n, got.CheckFailures[aggregate.OtherKey])
 	}
-	if n := len(got.Instances); n != 65 || got.Instances[reports.OtherKey] != 56 {
-		t.Errorf("instances: %d names, %d other; want 65 and 56", n, got.Instances[reports.OtherKey])
+	if n := len(got.Instances); n != 65 || got.Instances[aggregate.OtherKey] != 56 {
+		t.Errorf("instances: %d names, %d other; want 65 and 56", n, got.Instances[aggregate.OtherKey])
 	}
 	if got, want := got.CodeClasses(), map[string]int{"0xx": 120}; !reflect.DeepEqual(got, want) {
 		t.Errorf("code classes = %v, want %v", got, want)
@@ -364,7 +365,7 @@ func TestAggregateCaps(t *testing.T) {
 }
 
 func TestAggregateSnapshotFigures(t *testing.T) {
-	a := MustAggregate(t, fixtureStart, fixtureResults())
+	a := fixture.MustAggregate(t, fixture.Start, fixture.Results())
 	got := a.Snapshot(loadharness.Scope{Scenario: "failover"})
 	if got.Requests != 200 || got.Failed != 10 || got.SuccessRatio != 0.95 {
 		t.Errorf("requests, failed, success = %d, %d, %v, want 200, 10, 0.95", got.Requests, got.Failed, got.SuccessRatio)
@@ -372,8 +373,8 @@ func TestAggregateSnapshotFigures(t *testing.T) {
 	if got.BytesIn != 200*128 || got.BytesOut != 200*65536 {
 		t.Errorf("bytes in, out = %d, %d", got.BytesIn, got.BytesOut)
 	}
-	wantFirst, wantLast := fixtureStart.Add(2*time.Second), time.Time{}
-	for _, r := range fixtureResults() {
+	wantFirst, wantLast := fixture.Start.Add(2*time.Second), time.Time{}
+	for _, r := range fixture.Results() {
 		if r.Scenario == "failover" && r.End().After(wantLast) {
 			wantLast = r.End()
 		}
@@ -398,8 +399,8 @@ func TestAggregateSnapshotFigures(t *testing.T) {
 func TestAggregateConcurrentReads(t *testing.T) {
 	// Add runs in one goroutine while another reads for live progress; run
 	// with -race.
-	results := fixtureResults()
-	a := reports.NewAggregate(fixtureStart)
+	results := fixture.Results()
+	a := aggregate.New(fixture.Start)
 	p95 := MustGate(t, "p95 < 2s").Metric
 	done := make(chan struct{})
 	var wg sync.WaitGroup

@@ -1,4 +1,4 @@
-package reports
+package charts
 
 import (
 	"image/color"
@@ -11,6 +11,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"loadharness"
+	"loadharness/reports"
 )
 
 // unnamedLabel is the band of requests no instance answered for: refused
@@ -21,7 +22,7 @@ const unnamedLabel = "no instance named (no response, or no header)"
 // served, second by second, stacked to 100%: the balancer's spread, and
 // the failover when one band vanishes and the others widen. nil when no
 // response named its instance.
-func instancesFigure(in ReportInput, ax timeAxis, sc ScenarioSummary, ser series) *figure {
+func instancesFigure(in reports.ReportInput, ax reports.TimeAxis, sc reports.ScenarioSummary, ser series) *figure {
 	names := instanceNames(ser)
 	if len(names) == 0 {
 		return nil
@@ -63,7 +64,7 @@ func instancesFigure(in ReportInput, ax timeAxis, sc ScenarioSummary, ser series
 	if anyUnnamed {
 		f.legend = append(f.legend, legendItem{label: unnamedLabel, fill: colorUnnamed})
 	}
-	p := newPanel(ax.label, "share of requests (%)")
+	p := newPanel(ax.Label, "share of requests (%)")
 	p.Add(cols)
 	x0, x1 := ser.span()
 	if marks := eventsOn(in.Summary.Events, ax, x0, x1); len(marks) > 0 {

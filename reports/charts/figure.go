@@ -1,29 +1,12 @@
-package reports
+package charts
 
 import (
-	"bytes"
-	"fmt"
 	"image/color"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
-	"gonum.org/v1/plot/vg/vgsvg"
 )
-
-// Chart is one rendered chart of a report.
-type Chart struct {
-	// Name is the file name without extension, unique within a report, for
-	// example "latency-browse".
-	Name string
-	// Title says what the chart shows; Caption how to read it.
-	Title   string
-	Caption string
-	// PNG and SVG are the encoded images.
-	PNG []byte
-	SVG []byte
-}
 
 // figure is a chart before rendering: a title and a legend drawn above the
 // data, then one or more panels stacked on a shared time axis.
@@ -141,27 +124,7 @@ func (f *figure) draw(c draw.Canvas) {
 	}
 }
 
-// render draws the figure as PNG and SVG. A panic inside the plotting
-// library (it panics on some degenerate ranges) becomes an error: one
-// broken chart must not take the whole report down.
-func (f *figure) render() (ch Chart, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("render chart %s: %v", f.name, r)
-		}
-	}()
-	w, h := chartWidth, f.height()
-	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(chartDPI))
-	f.draw(draw.New(img))
-	var pngBuf bytes.Buffer
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&pngBuf); err != nil {
-		return Chart{}, fmt.Errorf("render chart %s: %w", f.name, err)
-	}
-	svg := vgsvg.New(w, h)
-	f.draw(draw.New(svg))
-	var svgBuf bytes.Buffer
-	if _, err := svg.WriteTo(&svgBuf); err != nil {
-		return Chart{}, fmt.Errorf("render chart %s: %w", f.name, err)
-	}
-	return Chart{Name: f.name, Title: f.title, Caption: f.caption, PNG: pngBuf.Bytes(), SVG: svgBuf.Bytes()}, nil
+// chart wraps the figure for rendering.
+func (f *figure) chart() Chart {
+	return Chart{Name: f.name, Title: f.title, Caption: f.caption, fig: f}
 }

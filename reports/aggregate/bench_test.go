@@ -1,4 +1,4 @@
-package reports_test
+package aggregate_test
 
 import (
 	"math"
@@ -8,7 +8,8 @@ import (
 	"time"
 
 	"loadharness"
-	"loadharness/reports"
+	"loadharness/reports/aggregate"
+	"loadharness/reports/internal/fixture"
 )
 
 // syntheticResults makes n results of a 60-second run of two scenarios with
@@ -53,7 +54,7 @@ func syntheticResults(seed uint64, n int) []loadharness.Result {
 
 func BenchmarkAggregateAdd(b *testing.B) {
 	results := syntheticResults(1, 1<<16)
-	a := reports.NewAggregate(t0)
+	a := aggregate.New(t0)
 	// Warm up: after one pass every scope, second, latency bucket, code,
 	// instance and user exists, and Add must not allocate again.
 	for i := range results {
@@ -73,7 +74,7 @@ func TestAggregateAddDoesNotAllocateOnceWarm(t *testing.T) {
 		t.Skip("measures allocations over 64k results")
 	}
 	results := syntheticResults(1, 1<<16)
-	a := reports.NewAggregate(t0)
+	a := aggregate.New(t0)
 	for i := range results {
 		a.Add(&results[i])
 	}
@@ -88,7 +89,7 @@ func TestAggregateAddDoesNotAllocateOnceWarm(t *testing.T) {
 }
 
 func BenchmarkMeasure(b *testing.B) {
-	a := MustAggregate(b, t0, syntheticResults(1, 1<<16))
+	a := fixture.MustAggregate(b, t0, syntheticResults(1, 1<<16))
 	tests := []struct {
 		gate  string
 		scope loadharness.Scope
@@ -112,7 +113,7 @@ func BenchmarkMeasure(b *testing.B) {
 }
 
 func BenchmarkSnapshot(b *testing.B) {
-	a := MustAggregate(b, t0, syntheticResults(1, 1<<16))
+	a := fixture.MustAggregate(b, t0, syntheticResults(1, 1<<16))
 	b.ReportAllocs()
 	for b.Loop() {
 		a.Snapshot(loadharness.Scope{Scenario: "browse"})
@@ -140,7 +141,7 @@ func TestAggregateMemoryIsBoundedByDuration(t *testing.T) {
 	}
 	const batch = 100_000
 	base := heapAfterGC()
-	a := reports.NewAggregate(t0)
+	a := aggregate.New(t0)
 	heapAt := map[int]uint64{}
 	added := 0
 	for seed := uint64(1); added < 2_000_000; seed++ {
@@ -178,7 +179,7 @@ func TestAggregateMemoryIsBoundedByDuration(t *testing.T) {
 func BenchmarkAggregateMemory(b *testing.B) {
 	const batch = 1 << 16
 	base := heapAfterGC()
-	a := reports.NewAggregate(t0)
+	a := aggregate.New(t0)
 	for done, seed := 0, uint64(1); done < b.N; seed++ {
 		b.StopTimer()
 		results := syntheticResults(seed, min(batch, b.N-done))
@@ -204,7 +205,7 @@ func BenchmarkAggregateAddInOrder(b *testing.B) {
 		sent := t0.Add(time.Duration(i)*time.Minute/time.Duration(len(results)) + time.Duration(i%7)*time.Millisecond)
 		results[i].Intended, results[i].Sent = sent.Add(results[i].Intended.Sub(results[i].Sent)), sent
 	}
-	a := reports.NewAggregate(t0)
+	a := aggregate.New(t0)
 	var r loadharness.Result
 	b.ReportAllocs()
 	i := 0

@@ -1,4 +1,4 @@
-package reports
+package aggregate
 
 import (
 	"strconv"
@@ -84,6 +84,21 @@ type SecondStats struct {
 	RawP50, RawP95, RawP99 float64
 	// Instances counts requests by the instance that served them.
 	Instances map[string]int
+}
+
+// ActiveWindow returns the first and last of seconds that saw a request,
+// or -1, -1 when none did.
+func ActiveWindow(seconds []SecondStats) (first, last int) {
+	first, last = -1, -1
+	for i, s := range seconds {
+		if s.Requests > 0 {
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
+	return first, last
 }
 
 // Snapshot returns the figures of scope; a scope that saw nothing has zero

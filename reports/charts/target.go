@@ -1,4 +1,4 @@
-package reports
+package charts
 
 import (
 	"fmt"
@@ -6,22 +6,9 @@ import (
 	"sort"
 	"strings"
 	"time"
-)
 
-// TargetSample is one reading of the target's and Redis's own metrics,
-// taken about once a second during a run. Values maps a metric name to its
-// value summed over instances and workers. Names follow Prometheus
-// conventions, which decide how the report draws them: names starting
-// "target_" or "redis_" are charted; a name ending "_total" is a counter,
-// drawn as a rate per second; "_bytes" is memory, drawn in MiB; anything
-// else is a gauge drawn as it is (target_requests_in_flight,
-// target_queue_depth, redis_connected_clients). Redis figures use INFO's
-// field names: redis_connected_clients, redis_used_memory_bytes,
-// redis_commands_processed_total.
-type TargetSample struct {
-	At     time.Time          `json:"at"`
-	Values map[string]float64 `json:"values"`
-}
+	"loadharness/reports"
+)
 
 // maxSeriesPerPanel keeps a panel readable; the rest are left out and the
 // caption says which.
@@ -98,8 +85,8 @@ func targetLabel(name string) string {
 
 // targetFigure charts the target's own metrics over the run, one panel per
 // unit on a shared time axis. nil when no sample holds a charted metric.
-func targetFigure(in ReportInput, ax timeAxis) (*figure, error) {
-	samples := append([]TargetSample(nil), in.Target...)
+func targetFigure(in reports.ReportInput, ax reports.TimeAxis) (*figure, error) {
+	samples := append([]reports.TargetSample(nil), in.Target...)
 	sort.SliceStable(samples, func(i, j int) bool { return samples[i].At.Before(samples[j].At) })
 	panels := newTargetPanels()
 	seen := map[string]bool{}
@@ -158,7 +145,7 @@ func targetFigure(in ReportInput, ax timeAxis) (*figure, error) {
 	if len(f.panels) == 0 {
 		return nil, nil
 	}
-	x0, x1 := ax.at(samples[0].At), ax.at(samples[len(samples)-1].At)
+	x0, x1 := ax.At(samples[0].At), ax.At(samples[len(samples)-1].At)
 	if x1 <= x0 {
 		x1 = x0 + 1
 	}
@@ -171,7 +158,7 @@ func targetFigure(in ReportInput, ax timeAxis) (*figure, error) {
 	for _, p := range f.panels {
 		p.X.Min, p.X.Max = x0, x1
 	}
-	f.panels[len(f.panels)-1].X.Label.Text = ax.label
+	f.panels[len(f.panels)-1].X.Label.Text = ax.Label
 	f.caption = "Gauges as read; counters (names ending _total) as their increase per second; summed over every " +
 		"instance and worker the scrape reached."
 	if len(left) > 0 {
@@ -182,7 +169,7 @@ func targetFigure(in ReportInput, ax timeAxis) (*figure, error) {
 
 // targetSeries returns one metric's points; a counter becomes its rate
 // between consecutive samples, with a gap where it went down (a restart).
-func targetSeries(samples []TargetSample, ax timeAxis, name string, rate bool, scale float64) (xs, ys []float64) {
+func targetSeries(samples []reports.TargetSample, ax reports.TimeAxis, name string, rate bool, scale float64) (xs, ys []float64) {
 	if scale == 0 {
 		scale = 1
 	}
@@ -190,12 +177,12 @@ func targetSeries(samples []TargetSample, ax timeAxis, name string, rate bool, s
 	for _, s := range samples {
 		v, ok := s.Values[name]
 		if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
-			xs, ys = append(xs, ax.at(s.At)), append(ys, math.NaN())
+			xs, ys = append(xs, ax.At(s.At)), append(ys, math.NaN())
 			havePrev = false
 			continue
 		}
 		if !rate {
-			xs, ys = append(xs, ax.at(s.At)), append(ys, v*scale)
+			xs, ys = append(xs, ax.At(s.At)), append(ys, v*scale)
 			continue
 		}
 		if havePrev {
@@ -204,7 +191,7 @@ func targetSeries(samples []TargetSample, ax timeAxis, name string, rate bool, s
 			if dt > 0 && v >= prevV {
 				y = (v - prevV) / dt * scale
 			}
-			xs, ys = append(xs, ax.at(s.At)), append(ys, y)
+			xs, ys = append(xs, ax.At(s.At)), append(ys, y)
 		}
 		prevAt, prevV, havePrev = s.At, v, true
 	}

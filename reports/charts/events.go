@@ -1,4 +1,4 @@
-package reports
+package charts
 
 import (
 	"image/color"
@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"loadharness"
+	"loadharness/reports"
 )
 
 // eventMark is an event placed on a time axis.
@@ -36,11 +37,11 @@ var (
 )
 
 // eventsOn places the events that fall within [x0-margin, x1+margin] of ax.
-func eventsOn(events []loadharness.Event, ax timeAxis, x0, x1 float64) []eventMark {
+func eventsOn(events []loadharness.Event, ax reports.TimeAxis, x0, x1 float64) []eventMark {
 	margin := (x1 - x0) * 0.02
 	var marks []eventMark
 	for _, ev := range events {
-		x := ax.at(ev.At)
+		x := ax.At(ev.At)
 		if x < x0-margin || x > x1+margin {
 			continue
 		}

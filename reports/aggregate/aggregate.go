@@ -1,4 +1,4 @@
-package reports
+package aggregate
 
 import (
 	"sync"
@@ -47,9 +47,9 @@ type scenarioStats struct {
 	order []string // steps in order of first sight
 }
 
-// NewAggregate returns an empty aggregate whose one-second buckets count from
-// start, the run's start (bucket = floor((Result.Sent - start) / 1s)).
-func NewAggregate(start time.Time) *Aggregate {
+// New returns an empty aggregate whose one-second buckets count from start,
+// the run's start (bucket = floor((Result.Sent - start) / 1s)).
+func New(start time.Time) *Aggregate {
 	return &Aggregate{
 		start:     start,
 		run:       newScopeStats(),

@@ -1,4 +1,4 @@
-package reports
+package charts
 
 import (
 	"cmp"
@@ -16,7 +16,7 @@ import (
 // CapacityCurve is a capacity search's curve in the terms its chart needs;
 // the harness, which runs the search, fills it in.
 type CapacityCurve struct {
-	// Name is the chart's file name without extension.
+	// Name is the chart's name (Chart.Name).
 	Name  string
 	Title string
 	// LoadLabel names the load axis, for example "users (closed model)";
@@ -45,12 +45,11 @@ type CapacityPoint struct {
 // colorCapacity marks the capacity found.
 var colorCapacity = colorNeutral
 
-// RenderCapacityChart draws the curve on three panels sharing the load
-// axis: latency quantiles on a log scale (a step far past the capacity
-// takes seconds, the steps below it milliseconds), throughput, and the
-// share of failed requests; the capacity is a dashed line, the knee a
-// dotted one.
-func RenderCapacityChart(c CapacityCurve) (Chart, error) {
+// Capacity draws the curve on three panels sharing the load axis: latency
+// quantiles on a log scale (a step far past the capacity takes seconds, the
+// steps below it milliseconds), throughput, and the share of failed
+// requests; the capacity is a dashed line, the knee a dotted one.
+func Capacity(c CapacityCurve) (Chart, error) {
 	pts := lastPerLoad(c.Points)
 	if len(pts) == 0 {
 		return Chart{}, fmt.Errorf("capacity chart %s: no points", c.Name)
@@ -135,7 +134,7 @@ func RenderCapacityChart(c CapacityCurve) (Chart, error) {
 		}
 		f.legend = append(f.legend, legendItem{label: fmt.Sprintf("%s %g %s", mark.label, mark.at, c.Unit), line: mark.sty})
 	}
-	return f.render()
+	return f.chart(), nil
 }
 
 // lastPerLoad sorts the points by load, keeping the last point given at

@@ -1,4 +1,4 @@
-package reports
+package charts
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 	"gonum.org/v1/plot"
 
 	"loadharness"
+	"loadharness/reports"
 )
 
 // offChartFactor is how far above the highest measured latency a gate may
@@ -18,7 +19,7 @@ const offChartFactor = 3
 
 // latencyFigure is the latency of one scenario second by second: p50, p95
 // and p99, its latency gates as dashed lines, its events.
-func latencyFigure(in ReportInput, ax timeAxis, scenario string, ser series) (*figure, error) {
+func latencyFigure(in reports.ReportInput, ax reports.TimeAxis, scenario string, ser series) (*figure, error) {
 	n := len(ser.points)
 	xs := make([]float64, n)
 	p50, p95, p99 := make([]float64, n), make([]float64, n), make([]float64, n)
@@ -29,7 +30,7 @@ func latencyFigure(in ReportInput, ax timeAxis, scenario string, ser series) (*f
 			highest = math.Max(highest, pt.p99)
 		}
 	}
-	p := newPanel(ax.label, "latency (ms)")
+	p := newPanel(ax.Label, "latency (ms)")
 	p.Y.Min = 0
 	f := &figure{
 		name:  "latency-" + fileSafe(scenario),

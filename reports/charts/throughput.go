@@ -1,4 +1,4 @@
-package reports
+package charts
 
 import (
 	"fmt"
@@ -7,12 +7,13 @@ import (
 	"gonum.org/v1/plot"
 
 	"loadharness"
+	"loadharness/reports"
 )
 
 // throughputFigure is one scenario's load second by second, on two panels
 // sharing the time axis: the rate achieved against the rate asked, and the
 // share of requests that failed, with the error gates.
-func throughputFigure(in ReportInput, ax timeAxis, sc ScenarioSummary, ser series) (*figure, error) {
+func throughputFigure(in reports.ReportInput, ax reports.TimeAxis, sc reports.ScenarioSummary, ser series) (*figure, error) {
 	n := len(ser.points)
 	xs, rps, errPct := make([]float64, n), make([]float64, n), make([]float64, n)
 	worstErr, highest := 0.0, sc.AskedRPS
@@ -29,7 +30,7 @@ func throughputFigure(in ReportInput, ax timeAxis, sc ScenarioSummary, ser serie
 	x0, x1 := ser.span()
 	top := newPanel("", "requests per second")
 	top.Y.Min = 0
-	bottom := newPanel(ax.label, "failed (% of requests)")
+	bottom := newPanel(ax.Label, "failed (% of requests)")
 	bottom.Y.Min, bottom.Y.Max = 0, math.Max(1, worstErr*1.1)
 	f := &figure{
 		name:   "throughput-" + fileSafe(sc.Name),

@@ -1,4 +1,4 @@
-package reports
+package aggregate
 
 import (
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"

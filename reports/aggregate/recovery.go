@@ -1,4 +1,4 @@
-package reports
+package aggregate
 
 import (
 	"math"
@@ -8,20 +8,17 @@ import (
 	"loadharness"
 )
 
-// Event kinds Recovery tells apart. The action kinds are the names of
-// scenarios' timed actions (and the harness's Stack.Act); the harness's
-// tests check that both lists agree, since reports may not import
-// scenarios.
+// Event kinds Recovery tells apart: the domain's action kinds, as an
+// Event's Kind carries them, named here once so the switches below read
+// plainly.
 const (
-	EventKillInstance    = "kill-instance"
-	EventRestartInstance = "restart-instance"
-	EventReplaceInstance = "replace-instance"
-	EventAddInstance     = "add-instance"
-	EventRemoveInstance  = "remove-instance"
-	EventRestartRedis    = "restart-redis"
-	// EventLoadStep marks the start of a load stage. It is no action on the
-	// stack, only the point reaction_time counts from.
-	EventLoadStep = "load-step"
+	EventKillInstance    = string(loadharness.ActionKillInstance)
+	EventRestartInstance = string(loadharness.ActionRestartInstance)
+	EventReplaceInstance = string(loadharness.ActionReplaceInstance)
+	EventAddInstance     = string(loadharness.ActionAddInstance)
+	EventRemoveInstance  = string(loadharness.ActionRemoveInstance)
+	EventRestartRedis    = string(loadharness.ActionRestartRedis)
+	EventLoadStep        = loadharness.EventLoadStep
 )
 
 // Fixed windows of the event metrics (docs/events.md says why).
