@@ -8,7 +8,6 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -149,15 +148,16 @@ func (e *engine) exchange(u *user, si int, header http.Header, res *loadharness.
 	if err != nil {
 		return err
 	}
+	sent := time.Now()
+	e.begin(res, u, sp, rawURL, sent)
 	if req == nil {
-		*res = e.failedResult(u, sp, rawURL, time.Now(), errBadURL)
+		failed(res, errBadURL, time.Now())
 		return nil
 	}
-	sent := time.Now()
 	addCookieHeader(header, u.cookieHeader(si, req.URL, sent))
 	resp, err := u.conn.roundTrip(req, e.conns.dial, e.opts.Timeout)
 	if err != nil {
-		*res = e.failedResult(u, sp, rawURL, sent, err)
+		failed(res, err, time.Now())
 		return nil
 	}
 	if len(resp.Header["Set-Cookie"]) > 0 {
@@ -175,31 +175,12 @@ func (e *engine) exchange(u *user, si int, header http.Header, res *loadharness.
 	resp.Body.Close()
 	end := time.Now()
 	if err != nil {
-		*res = e.failedResult(u, sp, rawURL, sent, err)
+		failed(res, err, end)
 		return nil
 	}
 	session, failure := e.probe.check(sp, u, resp, data, n > maxCheckedBody)
-	*res = loadharness.Result{
-		Scenario:     e.sc.Name,
-		Step:         sp.name,
-		Method:       sp.method,
-		URL:          rawURL,
-		User:         u.id,
-		Intended:     sent,
-		Sent:         sent,
-		Latency:      end.Sub(sent),
-		Code:         uint16(resp.StatusCode),
-		BytesIn:      uint64(n),
-		BytesOut:     uint64(max(req.ContentLength, 0)),
-		Instance:     firstValue(resp.Header, e.probe.instanceKey),
-		Worker:       firstValue(resp.Header, e.probe.workerKey),
-		Session:      session,
-		CheckFailure: failure,
-	}
-	if resp.StatusCode < 200 || resp.StatusCode >= 400 {
-		// As Vegeta does: a response outside 2xx and 3xx is an error.
-		res.Error = resp.Status
-	}
+	e.answered(res, resp, req.ContentLength, session, failure)
+	finished(res, end, n)
 	return nil
 }
 
@@ -237,29 +218,4 @@ func (e *engine) newRequest(u *user, si int, header http.Header) (*http.Request,
 		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	}
 	return req, rawURL, nil
-}
-
-// failedResult is the result of a request that got no usable response,
-// its error worded as http.Client words it (`Get "URL": ...`).
-func (e *engine) failedResult(u *user, sp *stepPlan, rawURL string, sent time.Time, err error) loadharness.Result {
-	end := time.Now()
-	return loadharness.Result{
-		Scenario: e.sc.Name,
-		Step:     sp.name,
-		Method:   sp.method,
-		URL:      rawURL,
-		User:     u.id,
-		Intended: sent,
-		Sent:     sent,
-		Latency:  end.Sub(sent),
-		Error:    (&url.Error{Op: urlErrorOp(sp.method), URL: rawURL, Err: err}).Error(),
-	}
-}
-
-// urlErrorOp is the Op of http.Client's errors: "Get" for GET.
-func urlErrorOp(method string) string {
-	if method == "" {
-		return "Get"
-	}
-	return method[:1] + strings.ToLower(method[1:])
 }

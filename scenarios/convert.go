@@ -1,85 +1,77 @@
 package scenarios
 
 import (
-	"strconv"
 	"strings"
-	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"loadharness"
 )
 
-// converter turns Vegeta's results into the harness's. It runs on the one
-// goroutine that feeds the sink and allocates nothing per result: strings
-// are slices of Vegeta's, times are offsets from the engine's epoch.
+// converter completes the results of Vegeta's path. It runs on the one
+// goroutine that feeds the sink and allocates nothing per result: the URL is
+// a slice of Vegeta's.
 type converter struct {
-	scenario string
-	names    []string // step names by plan index
-	epoch    time.Time
-	closed   bool
-	probe    *probe
+	e *engine
 }
 
-// convert fills out from vr and reports whether vr was a request of this
-// engine (the targeter's own stop results are not).
+// convert fills out from the in-flight result of the user whose request vr
+// was, completed with what only Vegeta saw, hands the user back to the pool,
+// and reports whether vr was a request of this engine (the targeter's own
+// stop results are not). The transport filled the user's result before
+// Vegeta sent vr on its channel, so reading it here is ordered after.
 func (c *converter) convert(vr *vegeta.Result, out *loadharness.Result) bool {
+	e := c.e
 	base, frag, ok := splitFragment(vr.URL)
 	if !ok {
 		return false
 	}
 	id, ok := parseIdentity(frag)
-	if !ok || id.step >= len(c.names) {
+	if !ok || id.step >= len(e.plan.steps) {
 		return false
 	}
-	sent := id.handoff
-	if v, ok := headerInt(vr.Headers, hdrSent); ok {
-		sent = time.Duration(v)
+	u := e.pool.user(id.user)
+	if u == nil {
+		return false
 	}
-	*out = loadharness.Result{
-		Scenario: c.scenario,
-		Step:     c.names[id.step],
-		Method:   vr.Method,
-		URL:      base,
-		User:     id.user,
-		Seq:      vr.Seq,
-		Sent:     c.epoch.Add(sent),
-		Code:     vr.Code,
-		Error:    cleanError(vr.Error, frag),
-		BytesIn:  vr.BytesIn,
-		BytesOut: vr.BytesOut,
+	if u.res.Sent.IsZero() {
+		// The transport never saw the request: Vegeta could not build it.
+		e.begin(&u.res, u, &e.plan.steps[id.step], base, e.epoch.Add(id.handoff))
+		failed(&u.res, errBadURL, vr.End())
 	}
-	out.Latency = max(vr.End().Sub(out.Sent), 0)
-	out.Intended = out.Sent
-	if !c.closed && id.intended > 0 {
-		out.Intended = c.epoch.Add(id.intended)
+	*out = u.res
+	u.res = loadharness.Result{}
+	e.pool.release(u)
+
+	out.URL = base
+	out.Seq = vr.Seq
+	if out.Latency == 0 {
+		out.Latency = max(vr.End().Sub(out.Sent), 0)
 	}
-	if n, ok := headerInt(vr.Headers, hdrBytes); ok {
-		out.BytesIn = uint64(n)
+	if vr.Error != "" {
+		// Vegeta's word wins: it also saw what failed after the transport
+		// returned (a body cut short, the client's timeout).
+		out.Error = cleanError(vr.Error, frag)
 	}
-	out.Instance = firstValue(vr.Headers, c.probe.instanceKey)
-	out.Worker = firstValue(vr.Headers, c.probe.workerKey)
-	out.Session = loadharness.ParseSessionOutcome(firstValue(vr.Headers, hdrSession))
-	out.CheckFailure = firstValue(vr.Headers, hdrCheck)
+	if e.sc.Load.Open() && id.intended > 0 {
+		out.Intended = e.epoch.Add(id.intended)
+	}
 	return true
 }
 
-// firstValue returns the first value of a canonical header key.
-func firstValue(h map[string][]string, key string) string {
-	if v := h[key]; len(v) > 0 {
-		return v[0]
+// release hands back, unconverted, the user of a result the phase does not
+// keep (cut short by an interruption).
+func (c *converter) release(vr *vegeta.Result) {
+	_, frag, ok := splitFragment(vr.URL)
+	if !ok {
+		return
 	}
-	return ""
-}
-
-// headerInt parses a header holding a decimal integer.
-func headerInt(h map[string][]string, key string) (int64, bool) {
-	v := firstValue(h, key)
-	if v == "" {
-		return 0, false
+	if id, ok := parseIdentity(frag); ok {
+		if u := c.e.pool.user(id.user); u != nil {
+			u.res = loadharness.Result{}
+			c.e.pool.release(u)
+		}
 	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	return n, err == nil
 }
 
 // cleanError removes the identity fragment from an error's URL, so that the

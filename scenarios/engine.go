@@ -65,7 +65,7 @@ func newEngine(sc *suite.Scenario, opts RunOptions) (*engine, error) {
 		MaxIdleConnsPerHost: sc.Users + 16,
 		IdleConnTimeout:     90 * time.Second,
 	}
-	ut := &userTransport{base: e.base, pool: pool, plan: &e.plan, probe: pr, epoch: e.epoch}
+	ut := &userTransport{e: e, base: e.base}
 	clientTimeout := opts.Timeout
 	if u, err := url.Parse(opts.BaseURL); err == nil && u.Scheme == "http" {
 		// Users' own connections bound each request with a deadline; a
@@ -79,11 +79,7 @@ func newEngine(sc *suite.Scenario, opts RunOptions) (*engine, error) {
 		// A step is one request: a redirect is its answer, not a new request.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	names := make([]string, len(pl.steps))
-	for i, sp := range pl.steps {
-		names[i] = sp.name
-	}
-	e.conv = converter{scenario: sc.Name, names: names, epoch: e.epoch, closed: !sc.Load.Open(), probe: pr}
+	e.conv = converter{e: e}
 	return e, nil
 }
 

@@ -164,7 +164,8 @@ func (e *engine) runPhase(ctx context.Context, ph *phase) (phaseStats, error) {
 	var maxSeq uint64
 	for vr := range results {
 		if cancelledAt.Load() != nil {
-			continue // cut short by the interruption: not a measurement
+			e.conv.release(vr) // cut short by the interruption: not a measurement
+			continue
 		}
 		if !e.conv.convert(vr, &e.res) {
 			continue

@@ -245,3 +245,13 @@ func methodPath(method, rawURL string) string {
 	}
 	return cmp.Or(method, "GET") + " " + p
 }
+
+// headerInt parses a header holding a decimal integer.
+func headerInt(h map[string][]string, key string) (int64, bool) {
+	v := firstValue(h, key)
+	if v == "" {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	return n, err == nil
+}

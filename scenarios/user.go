@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"loadharness"
 )
 
 // user is a virtual user: its own cookie jar, hence its own server-side
@@ -37,6 +39,9 @@ type user struct {
 	hasDataset        bool
 	// uploads caches the user's generated upload bodies by step index.
 	uploads map[int][]byte
+	// res is the result of the user's request in flight on Vegeta's path:
+	// the transport fills it, the converter completes and clears it.
+	res loadharness.Result
 }
 
 // cookieTTL bounds how long a user reuses the Cookie header it built for a
