@@ -79,6 +79,8 @@ const (
 	MetricErrors              = "errors"
 	MetricSessionsChecked     = "sessions_checked"
 	MetricSessionsLost        = "sessions_lost"
+	MetricSessionsVerified    = "sessions_verified"
+	MetricSessionsUnverified  = "sessions_unverified"
 	MetricChecksFailed        = "checks_failed"
 	MetricSerializationErrors = "serialization_errors"
 )
@@ -175,6 +177,8 @@ var namedMetrics = map[string]Metric{
 	MetricErrors:              {Name: MetricErrors, Kind: KindCount},
 	MetricSessionsChecked:     {Name: MetricSessionsChecked, Kind: KindCount},
 	MetricSessionsLost:        {Name: MetricSessionsLost, Kind: KindCount},
+	MetricSessionsVerified:    {Name: MetricSessionsVerified, Kind: KindCount},
+	MetricSessionsUnverified:  {Name: MetricSessionsUnverified, Kind: KindCount},
 	MetricChecksFailed:        {Name: MetricChecksFailed, Kind: KindCount},
 	MetricSerializationErrors: {Name: MetricSerializationErrors, Kind: KindCount},
 	MetricRecoveryTime:        {Name: MetricRecoveryTime, Kind: KindLatency},

@@ -11,8 +11,14 @@ const (
 	SessionUnchecked SessionOutcome = iota
 	// SessionKept means the response showed the user's own data set.
 	SessionKept
-	// SessionLost means the user's data set was gone or belonged to someone else.
+	// SessionLost means the response named a data set other than the user's
+	// (or the user's with another checksum): a mix-up, whatever its status.
 	SessionLost
+	// SessionUnproven means the response was checked but proved nothing: it
+	// named no data set (a 404, 410 or 5xx, a transport error). One such
+	// response is no loss; a user whose checked responses never prove its
+	// data set again until the scenario ends is lost (docs/sessions.md).
+	SessionUnproven
 )
 
 // String returns the outcome's name as written in raw result files.
@@ -22,6 +28,8 @@ func (o SessionOutcome) String() string {
 		return "kept"
 	case SessionLost:
 		return "lost"
+	case SessionUnproven:
+		return "unproven"
 	default:
 		return "unchecked"
 	}
@@ -35,6 +43,8 @@ func ParseSessionOutcome(s string) SessionOutcome {
 		return SessionKept
 	case "lost":
 		return SessionLost
+	case "unproven":
+		return SessionUnproven
 	default:
 		return SessionUnchecked
 	}
@@ -73,6 +83,10 @@ type Result struct {
 	Worker   string
 	// Session is what the response proved about the user's session.
 	Session SessionOutcome
+	// Dataset is the data set id a capture step took from its response
+	// ("" on every other result): two users holding one data set is a
+	// mix-up that the aggregates count against both.
+	Dataset string
 	// CheckFailure names the first check that failed ("" when all passed or
 	// none applied), for example `status 200 != 503`.
 	CheckFailure string

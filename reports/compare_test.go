@@ -35,9 +35,10 @@ func syntheticRun(seed uint64, secs, rps int, slowdown float64) []loadharness.Re
 				Scenario: "browse", Step: "map", User: uint32(1 + i%50), Seq: uint64(s*rps + i),
 				Intended: sent, Sent: sent, Latency: time.Duration(ms * float64(time.Millisecond)),
 				Code: 200, Instance: []string{"instance-1", "instance-2", "instance-3"}[i%3],
+				Session: loadharness.SessionKept,
 			}
 			if rng.IntN(200) == 0 {
-				r.Code, r.Error = 503, "503 Service Unavailable"
+				r.Code, r.Error, r.Session = 503, "503 Service Unavailable", loadharness.SessionUnchecked
 			}
 			out = append(out, r)
 		}

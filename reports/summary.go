@@ -44,9 +44,13 @@ type Figures struct {
 	RawLatency      aggregate.LatencyStats `json:"raw_latency_ms"`
 	SessionsChecked int                    `json:"sessions_checked"`
 	SessionsLost    int                    `json:"sessions_lost"`
-	ChecksFailed    int                    `json:"checks_failed"`
-	Codes           map[string]int         `json:"codes"`
-	Errors          map[string]int         `json:"errors"`
+	// SessionsVerified users were proven and not lost; SessionsUnverified
+	// captured a data set that no response proved or disproved.
+	SessionsVerified   int            `json:"sessions_verified"`
+	SessionsUnverified int            `json:"sessions_unverified"`
+	ChecksFailed       int            `json:"checks_failed"`
+	Codes              map[string]int `json:"codes"`
+	Errors             map[string]int `json:"errors"`
 }
 
 // ScenarioSummary is one scenario's figures and its steps'.
@@ -89,17 +93,19 @@ func BuildScenarioSummaries(a *aggregate.Aggregate) []ScenarioSummary {
 
 func figuresOf(s aggregate.Stats) Figures {
 	return Figures{
-		Requests:        s.Requests,
-		Failed:          s.Failed,
-		SuccessRatio:    s.SuccessRatio,
-		ThroughputRPS:   s.Throughput,
-		Latency:         s.Latency,
-		RawLatency:      s.RawLatency,
-		SessionsChecked: s.SessionsChecked,
-		SessionsLost:    s.SessionsLost,
-		ChecksFailed:    s.ChecksFailed,
-		Codes:           s.Codes,
-		Errors:          s.Errors,
+		Requests:           s.Requests,
+		Failed:             s.Failed,
+		SuccessRatio:       s.SuccessRatio,
+		ThroughputRPS:      s.Throughput,
+		Latency:            s.Latency,
+		RawLatency:         s.RawLatency,
+		SessionsChecked:    s.SessionsChecked,
+		SessionsLost:       s.SessionsLost,
+		SessionsVerified:   s.SessionsVerified,
+		SessionsUnverified: s.SessionsUnverified,
+		ChecksFailed:       s.ChecksFailed,
+		Codes:              s.Codes,
+		Errors:             s.Errors,
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"loadharness"
 	"loadharness/scenarios/suite"
@@ -17,6 +18,7 @@ const (
 	sessionUnchecked = loadharness.SessionUnchecked
 	sessionKept      = loadharness.SessionKept
 	sessionLost      = loadharness.SessionLost
+	sessionUnproven  = loadharness.SessionUnproven
 )
 
 // probe is a suite.SessionProbe with its header names canonical, ready to
@@ -24,6 +26,7 @@ const (
 type probe struct {
 	suite.SessionProbe
 	instanceKey, workerKey string
+	holders                *holders
 }
 
 // newProbe prepares p.
@@ -32,18 +35,21 @@ func newProbe(p suite.SessionProbe) *probe {
 		SessionProbe: p,
 		instanceKey:  http.CanonicalHeaderKey(p.InstanceHeader),
 		workerKey:    http.CanonicalHeaderKey(p.WorkerHeader),
+		holders:      newHolders(),
 	}
 }
 
 // check runs the step's checks on a response, captures a new data set into
-// u, and judges u's session. It returns the session outcome and the first
-// failed check ("" when none failed).
+// u, and judges u's session under the rule of docs/sessions.md. It returns
+// the session outcome, the first failed check ("" when none failed), and the
+// data set id the response gave u ("" unless it captured or adopted one).
 //
-// The session is judged only on responses that can speak about it: not on a
-// 5xx, 408 or 429, which say the server could not answer (counted as errors
-// instead), and not before the user captured a data set.
-func (p *probe) check(sp *stepPlan, u *user, resp *http.Response, body []byte, truncated bool) (loadharness.SessionOutcome, string) {
-	var failure string
+// A session-checked response of a user that holds a data set is judged
+// whatever its status: one naming the user's data set proves it (kept),
+// one naming another is a mix-up (lost), and one naming none (a 404, 410 or
+// 5xx, say) proves nothing (unproven); the aggregates count a user lost
+// whose checked responses stay unproven to the end.
+func (p *probe) check(sp *stepPlan, u *user, resp *http.Response, body []byte, truncated bool) (session loadharness.SessionOutcome, failure, dataset string) {
 	fail := func(msg string) {
 		if failure == "" {
 			failure = msg
@@ -67,30 +73,97 @@ func (p *probe) check(sp *stepPlan, u *user, resp *http.Response, body []byte, t
 		}
 	}
 	fields := jsonFields{body: body}
-	if sp.capture && resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		id := fields.extract(p.UploadID, resp)
-		if id == "" {
-			fail("capture: response has no " + p.UploadID.String())
-		} else {
-			u.dataset, u.checksum, u.hasDataset = id, fields.extract(p.UploadChecksum, resp), true
+	if sp.capture {
+		switch {
+		case resp.StatusCode >= 200 && resp.StatusCode < 300:
+			id := fields.extract(p.UploadID, resp)
+			if id == "" {
+				fail("capture: response has no " + p.UploadID.String())
+				break
+			}
+			p.holders.hold(id, u.id)
+			u.dataset, u.checksum, u.hasDataset, u.uploadUncertain = id, fields.extract(p.UploadChecksum, resp), true, false
+			dataset = id
+		case resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusGatewayTimeout:
+			// A gateway lost the upload's answer: the upload may have
+			// been stored all the same.
+			u.uploadUncertain = true
 		}
 	}
-	session := sessionUnchecked
-	if e.Session && u.hasDataset && judgesSession(resp.StatusCode) {
-		session = sessionKept
-		if fields.extract(p.ID, resp) != u.dataset {
-			session = sessionLost
-		} else if p.Checksum.Kind != suite.FromNowhere && u.checksum != "" && fields.extract(p.Checksum, resp) != u.checksum {
-			session = sessionLost
-		}
+	if !e.Session || (!u.hasDataset && !u.uploadUncertain) {
+		return sessionUnchecked, failure, dataset
 	}
-	return session, failure
+	named := fields.extract(p.ID, resp)
+	switch {
+	case named == "":
+		if !u.hasDataset {
+			return sessionUnchecked, failure, dataset // nothing to prove yet
+		}
+		return sessionUnproven, failure, dataset
+	case u.hasDataset && named == u.dataset:
+		if p.Checksum.Kind != suite.FromNowhere && u.checksum != "" && fields.extract(p.Checksum, resp) != u.checksum {
+			return sessionLost, failure, dataset
+		}
+		u.uploadUncertain = false
+		return sessionKept, failure, dataset
+	case u.uploadUncertain && p.holders.free(named, u.id):
+		// The upload whose answer was lost was stored: the data set it
+		// made is the user's, as no other user holds it.
+		p.holders.hold(named, u.id)
+		u.dataset, u.hasDataset, u.uploadUncertain = named, true, false
+		u.checksum = fields.extract(p.Checksum, resp)
+		return sessionKept, failure, named
+	default:
+		return sessionLost, failure, dataset
+	}
 }
 
-// judgesSession reports whether a response with this status can tell whether
-// the session still holds the user's data set.
-func judgesSession(code int) bool {
-	return code < 500 && code != http.StatusRequestTimeout && code != http.StatusTooManyRequests
+// noResponse judges u's session on a request of step sp that got no
+// response: an upload may have been stored with its answer lost, and a
+// checked read proved nothing.
+func (p *probe) noResponse(sp *stepPlan, u *user) loadharness.SessionOutcome {
+	if sp.capture {
+		u.uploadUncertain = true
+	}
+	if sp.expect.Session && u.hasDataset {
+		return sessionUnproven
+	}
+	return sessionUnchecked
+}
+
+// holders says which user holds each data set now, so that a user whose
+// upload answer was lost adopts only a data set no other user holds.
+// Memory grows with users: a user's earlier data set is forgotten when it
+// captures a new one.
+type holders struct {
+	mu     sync.Mutex
+	byID   map[string]uint32
+	byUser map[uint32]string
+}
+
+func newHolders() *holders {
+	return &holders{byID: make(map[string]uint32), byUser: make(map[uint32]string)}
+}
+
+// hold records that user holds dataset; the first holder of an id keeps it.
+func (h *holders) hold(dataset string, user uint32) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if old, ok := h.byUser[user]; ok && old != dataset && h.byID[old] == user {
+		delete(h.byID, old)
+	}
+	h.byUser[user] = dataset
+	if _, ok := h.byID[dataset]; !ok {
+		h.byID[dataset] = user
+	}
+}
+
+// free reports whether no user other than user holds dataset.
+func (h *holders) free(dataset string, user uint32) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	holder, ok := h.byID[dataset]
+	return !ok || holder == user
 }
 
 // statusFailure describes an unexpected status, in a form that groups well.

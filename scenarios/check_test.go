@@ -35,14 +35,30 @@ func TestCheck(t *testing.T) {
 		{"same id, other checksum", suite.DefaultSessionProbe, mapStep, own, 200,
 			http.Header{"Content-Type": {"image/svg+xml"}, "X-Dataset-Id": {"ds1"}, "X-Dataset-Checksum": {"sum2"}}, "",
 			sessionLost, "", "ds1"},
-		{"no data set: 404", suite.DefaultSessionProbe, mapStep, own, 404,
+		{"no data set: 404 proves nothing", suite.DefaultSessionProbe, mapStep, own, 404,
 			http.Header{"Content-Type": {"application/json"}}, `{"error":"no data set in this session"}`,
-			sessionLost, "status 404, want 200", "ds1"},
-		{"overloaded: not judged", suite.DefaultSessionProbe, mapStep, own, 503,
+			sessionUnproven, "status 404, want 200", "ds1"},
+		{"overloaded: proves nothing", suite.DefaultSessionProbe, mapStep, own, 503,
 			http.Header{"Content-Type": {"application/json"}}, `{"error":"overloaded"}`,
-			sessionUnchecked, "status 503, want 200", "ds1"},
-		{"rate limited: not judged", suite.DefaultSessionProbe, mapStep, own, 429, http.Header{}, "",
-			sessionUnchecked, "status 429, want 200", "ds1"},
+			sessionUnproven, "status 503, want 200", "ds1"},
+		{"rate limited: proves nothing", suite.DefaultSessionProbe, mapStep, own, 429, http.Header{}, "",
+			sessionUnproven, "status 429, want 200", "ds1"},
+		{"500 naming another data set: lost", suite.DefaultSessionProbe, mapStep, own, 500,
+			http.Header{"X-Dataset-Id": {"ds2"}}, "", sessionLost, "status 500, want 200", "ds1"},
+		{"lost upload answer: a new data set no one holds is adopted", suite.DefaultSessionProbe, mapStep,
+			func(u *user) { own(u); u.uploadUncertain = true }, 200,
+			http.Header{"Content-Type": {"image/svg+xml"}, "X-Dataset-Id": {"ds7"}, "X-Dataset-Checksum": {"sum7"}}, "",
+			sessionKept, "", "ds7"},
+		{"lost upload answer: the old data set still proves", suite.DefaultSessionProbe, mapStep,
+			func(u *user) { own(u); u.uploadUncertain = true }, 200,
+			http.Header{"Content-Type": {"image/svg+xml"}, "X-Dataset-Id": {"ds1"}, "X-Dataset-Checksum": {"sum1"}}, "",
+			sessionKept, "", "ds1"},
+		{"lost upload answer: another user's data set is lost", suite.DefaultSessionProbe, mapStep,
+			func(u *user) { own(u); u.uploadUncertain = true }, 200,
+			http.Header{"Content-Type": {"image/svg+xml"}, "X-Dataset-Id": {"held-by-9"}}, "",
+			sessionLost, "", "ds1"},
+		{"upload answered by a gateway's 502 is uncertain, not failed over", suite.DefaultSessionProbe, uploadStep, own, 502,
+			http.Header{}, "", sessionUnchecked, "status 502, want 201", "ds1"},
 		{"before any upload", suite.DefaultSessionProbe, mapStep, nil, 200,
 			http.Header{"Content-Type": {"image/svg+xml"}}, "", sessionUnchecked, "", ""},
 		{"wrong content type", suite.DefaultSessionProbe, mapStep, own, 200,
@@ -68,7 +84,9 @@ func TestCheck(t *testing.T) {
 				tt.prepare(u)
 			}
 			resp := &http.Response{StatusCode: tt.code, Header: tt.header}
-			session, failure := newProbe(tt.probe).check(&tt.step, u, resp, []byte(tt.body), false)
+			pr := newProbe(tt.probe)
+			pr.holders.hold("held-by-9", 9)
+			session, failure, _ := pr.check(&tt.step, u, resp, []byte(tt.body), false)
 			if session != tt.wantSession || failure != tt.wantFailure || u.dataset != tt.wantDataset {
 				t.Errorf("got %v, %q, data set %q; want %v, %q, %q", session, failure, u.dataset, tt.wantSession, tt.wantFailure, tt.wantDataset)
 			}

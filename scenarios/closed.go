@@ -157,7 +157,7 @@ func (e *engine) exchange(u *user, si int, header http.Header, res *loadharness.
 	addCookieHeader(header, u.cookieHeader(si, req.URL, sent))
 	resp, err := u.conn.roundTrip(req, e.conns.dial, e.opts.Timeout)
 	if err != nil {
-		failed(res, err, time.Now())
+		e.unanswered(res, u, sp, err, time.Now())
 		return nil
 	}
 	if len(resp.Header["Set-Cookie"]) > 0 {
@@ -175,11 +175,11 @@ func (e *engine) exchange(u *user, si int, header http.Header, res *loadharness.
 	resp.Body.Close()
 	end := time.Now()
 	if err != nil {
-		failed(res, err, end)
+		e.unanswered(res, u, sp, err, end)
 		return nil
 	}
-	session, failure := e.probe.check(sp, u, resp, data, n > maxCheckedBody)
-	e.answered(res, resp, req.ContentLength, session, failure)
+	session, failure, dataset := e.probe.check(sp, u, resp, data, n > maxCheckedBody)
+	e.answered(res, resp, req.ContentLength, session, failure, dataset)
 	finished(res, end, n)
 	return nil
 }

@@ -32,13 +32,14 @@ func (e *engine) begin(res *loadharness.Result, u *user, sp *stepPlan, rawURL st
 
 // answered records what resp says: its status, which instance and worker
 // served it, and what the step's checks and the session probe found.
-func (e *engine) answered(res *loadharness.Result, resp *http.Response, bytesOut int64, session loadharness.SessionOutcome, failure string) {
+func (e *engine) answered(res *loadharness.Result, resp *http.Response, bytesOut int64, session loadharness.SessionOutcome, failure, dataset string) {
 	res.Code = uint16(resp.StatusCode)
 	res.BytesOut = uint64(max(bytesOut, 0))
 	res.Instance = firstValue(resp.Header, e.probe.instanceKey)
 	res.Worker = firstValue(resp.Header, e.probe.workerKey)
 	res.Session = session
 	res.CheckFailure = failure
+	res.Dataset = dataset
 	if resp.StatusCode < 200 || resp.StatusCode >= 400 {
 		// As Vegeta does: a response outside 2xx and 3xx is an error.
 		res.Error = resp.Status
@@ -50,6 +51,13 @@ func (e *engine) answered(res *loadharness.Result, resp *http.Response, bytesOut
 func finished(res *loadharness.Result, end time.Time, bytesIn int64) {
 	res.Latency = max(end.Sub(res.Sent), 0)
 	res.BytesIn = uint64(max(bytesIn, 0))
+}
+
+// unanswered records a request of user u for step sp that got no
+// response, and what that means for the user's session.
+func (e *engine) unanswered(res *loadharness.Result, u *user, sp *stepPlan, err error, end time.Time) {
+	failed(res, err, end)
+	res.Session = e.probe.noResponse(sp, u)
 }
 
 // failed records a request that got no usable response, its error worded

@@ -26,6 +26,12 @@ type Outcome struct {
 	// PoolSaturated is how long every user of an open model was busy at once:
 	// requests then waited for a user, and corrected latency carries the wait.
 	PoolSaturated time.Duration
+	// UsersHeld is the time users of an open model were held by requests,
+	// from the hand-out to the hand-back, summed over the measured part;
+	// TargetTime is the part of it the target took (send to last byte).
+	// When the target took little of it, a busy pool is the generator's
+	// doing (its workers were not scheduled), not the target's.
+	UsersHeld, TargetTime time.Duration
 	// GeneratorCores is the mean number of CPU cores this process used during
 	// the measured part (0 when not measured).
 	GeneratorCores float64
@@ -48,14 +54,19 @@ const (
 	// maxCPUShare is the share of the process's cores above which the
 	// generator is said to be CPU-bound.
 	maxCPUShare = 0.9
+	// minTargetShare is the share of the users' held time the target must
+	// have taken for a busy pool to be the target's doing.
+	minTargetShare = 0.5
 )
 
 // judge fills the rates and, when check is set (the run was not
 // interrupted, which cuts requests short), decides whether the generator
-// held the load over the measured window. An open model that sent too little is the target's
-// doing when every user was busy for most of the shortfall (a warning: the
-// corrected latency carries the wait), and the generator's otherwise (the run
-// is invalid). A generator that used nearly all its cores is invalid too: its
+// held the load over the measured window. An open model that sent too
+// little is the target's doing when every user was busy for most of the
+// shortfall and the target took at least half the time users were held
+// (the corrected latency carries the wait), and the generator's otherwise
+// (the run is invalid): users held by requests the target answered fast
+// were waiting on the generator's own workers. A generator that used nearly all its cores is invalid too: its
 // own scheduling delays are then in the latencies.
 func (o *Outcome) judge(users int, window time.Duration, sched *schedule, check bool) {
 	secs := window.Seconds()
@@ -74,13 +85,19 @@ func (o *Outcome) judge(users int, window time.Duration, sched *schedule, check 
 		if float64(o.Sent) < minSentShare*asked {
 			// The load missing, in seconds of the asked rate.
 			shortfall := time.Duration((asked - float64(o.Sent)) / o.AskedRPS * float64(time.Second))
-			if o.PoolSaturated >= shortfall/2 {
+			targetHeld := o.UsersHeld == 0 || float64(o.TargetTime) >= minTargetShare*float64(o.UsersHeld)
+			if o.PoolSaturated >= shortfall/2 && targetHeld {
 				o.Warnings = append(o.Warnings, fmt.Sprintf(
 					"the target could not absorb %s with %d users: every user was busy for %s of %s, so %s was sent; corrected latency carries the wait",
 					perSecond(o.AskedRPS), users, o.PoolSaturated.Round(time.Millisecond), window.Round(time.Millisecond), perSecond(o.SentRPS)))
 			} else {
 				o.GeneratorBound = true
-				o.Reasons = append(o.Reasons, fmt.Sprintf("generator fell behind: sent %s of %s asked", perSecond(o.SentRPS), perSecond(o.AskedRPS)))
+				reason := fmt.Sprintf("generator fell behind: sent %s of %s asked", perSecond(o.SentRPS), perSecond(o.AskedRPS))
+				if !targetHeld {
+					reason += fmt.Sprintf("; the target took %.0f%% of the time users were held (%s of %s)",
+						100*float64(o.TargetTime)/float64(o.UsersHeld), o.TargetTime.Round(time.Millisecond), o.UsersHeld.Round(time.Millisecond))
+				}
+				o.Reasons = append(o.Reasons, reason)
 			}
 		}
 	}

@@ -72,7 +72,10 @@ type phase struct {
 type phaseStats struct {
 	began, ended time.Time
 	results      uint64
-	interrupted  bool
+	// targetTime sums the delivered results' latency from send to last
+	// byte: the target's share of the time users were held.
+	targetTime  time.Duration
+	interrupted bool
 	// interruptedAt is when the context ended the phase.
 	interruptedAt time.Time
 }
@@ -172,6 +175,7 @@ func (e *engine) runPhase(ctx context.Context, ph *phase) (phaseStats, error) {
 		}
 		maxSeq = max(maxSeq, vr.Seq)
 		st.results++
+		st.targetTime += e.res.Latency
 		if ph.deliver {
 			e.res.Seq += e.seqBase
 			e.opts.Sink.Add(&e.res)

@@ -36,6 +36,9 @@ type pool struct {
 	track     bool
 	satSince  time.Time
 	saturated time.Duration
+	// held sums, while tracking, the time users spent between take and
+	// release.
+	held time.Duration
 }
 
 // newPool creates users base..base+n-1, all free.
@@ -71,12 +74,14 @@ func (p *pool) take(done <-chan struct{}) (*user, bool) {
 	select {
 	case u := <-p.free:
 		p.acquired()
+		u.takenAt = time.Now()
 		return u, true
 	default:
 	}
 	select {
 	case u := <-p.free:
 		p.acquired()
+		u.takenAt = time.Now()
 		return u, true
 	case <-done:
 		return nil, false
@@ -94,6 +99,14 @@ func (p *pool) release(u *user) {
 	now := time.Now()
 	u.readyAt = now.Add(time.Duration(p.think.Load()))
 	p.released()
+	if !u.takenAt.IsZero() {
+		p.mu.Lock()
+		if p.track {
+			p.held += now.Sub(u.takenAt)
+		}
+		p.mu.Unlock()
+		u.takenAt = time.Time{}
+	}
 	if phaseMode(p.mode.Load()) == modeSetup && u.setupNext >= p.setupLen {
 		p.mu.Lock()
 		p.parked = append(p.parked, u)
@@ -135,20 +148,20 @@ func (p *pool) released() {
 	p.mu.Unlock()
 }
 
-// trackSaturation starts (on) or stops (off) measuring saturation and
-// returns the time measured since it was last started.
-func (p *pool) trackSaturation(on bool) time.Duration {
+// trackSaturation starts (on) or stops (off) measuring saturation and the
+// users' held time, and returns both as measured since it was last started.
+func (p *pool) trackSaturation(on bool) (saturated, held time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !on && !p.satSince.IsZero() {
 		p.saturated += time.Since(p.satSince)
 	}
-	total := p.saturated
+	total, held := p.saturated, p.held
 	p.track = on
-	p.saturated = 0
+	p.saturated, p.held = 0, 0
 	p.satSince = time.Time{}
 	if on && p.busy == len(p.users) {
 		p.satSince = time.Now()
 	}
-	return total
+	return total, held
 }

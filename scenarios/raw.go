@@ -29,6 +29,7 @@ const (
 	RawCheck    = "X-Loadtest-Check"
 	RawInstance = "X-Loadtest-Instance"
 	RawWorker   = "X-Loadtest-Worker"
+	RawDataset  = "X-Loadtest-Dataset"
 )
 
 // maxRawLine bounds one line of a raw results file; a longer one is an error
@@ -77,6 +78,7 @@ func (rw *rawWriter) Add(r *loadharness.Result) {
 	set(RawCheck, r.CheckFailure)
 	set(RawInstance, r.Instance)
 	set(RawWorker, r.Worker)
+	set(RawDataset, r.Dataset)
 	rw.vr = vegeta.Result{
 		Attack:    r.Scenario,
 		Seq:       r.Seq,
@@ -235,6 +237,7 @@ func fromVegeta(vr *vegeta.Result, out *loadharness.Result) {
 	// reference target's names.
 	out.Instance = cmp.Or(firstValue(h, RawInstance), firstValue(h, "X-Instance"))
 	out.Worker = cmp.Or(firstValue(h, RawWorker), firstValue(h, "X-Worker"))
+	out.Dataset = firstValue(h, RawDataset)
 }
 
 // methodPath names a step of a plain Vegeta file: "GET /map".

@@ -100,7 +100,8 @@ func (e *engine) run(ctx context.Context) (Outcome, error) {
 	var actions *actionRunner
 	main.onStart = func(began time.Time) { actions = e.startActions(ctx, began) }
 	st, err := e.runPhase(ctx, main)
-	out.PoolSaturated = e.pool.trackSaturation(false)
+	out.PoolSaturated, out.UsersHeld = e.pool.trackSaturation(false)
+	out.TargetTime = st.targetTime
 	if actions == nil {
 		actions = e.startActions(ctx, st.began) // not reached: runPhase always starts
 	}

@@ -208,8 +208,10 @@ func TestSwappedDataSetsCountAsLostSessions(t *testing.T) {
 }
 
 func TestLostWhenTheDataSetIsGone(t *testing.T) {
-	// A server that forgets data sets: a 404 on a session-checked step is a
-	// lost session, not only an error.
+	// A server that forgets data sets: a 404 on a session-checked step
+	// proves nothing (unproven) and fails its check; as no response ever
+	// proves the data set again, the aggregates count the user lost
+	// (reports/aggregate's session rule tests).
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/upload" {
 			w.WriteHeader(http.StatusCreated)
@@ -227,8 +229,8 @@ func TestLostWhenTheDataSetIsGone(t *testing.T) {
 		t.Fatal("no map results")
 	}
 	for _, r := range maps {
-		if r.Session != loadharness.SessionLost || r.CheckFailure != "status 404, want 200" {
-			t.Fatalf("got session %v check %q, want lost and a status failure", r.Session, r.CheckFailure)
+		if r.Session != loadharness.SessionUnproven || r.CheckFailure != "status 404, want 200" {
+			t.Fatalf("got session %v check %q, want unproven and a status failure", r.Session, r.CheckFailure)
 		}
 	}
 }

@@ -60,7 +60,7 @@ func (t *userTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp, err = t.base.RoundTrip(req)
 	}
 	if err != nil {
-		failed(&u.res, err, time.Now())
+		e.unanswered(&u.res, u, sp, err, time.Now())
 		return nil, err
 	}
 	if len(resp.Header["Set-Cookie"]) > 0 {
@@ -74,13 +74,13 @@ func (t *userTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp.Body.Close()
 		if err != nil {
 			err = fmt.Errorf("read response body: %w", err)
-			failed(&u.res, err, time.Now())
+			e.unanswered(&u.res, u, sp, err, time.Now())
 			return nil, err
 		}
 		body.rc, body.r, body.n = nil, bytes.NewReader(data), n
 	}
-	session, failure := e.probe.check(sp, u, resp, data, body.n > maxCheckedBody)
-	e.answered(&u.res, resp, req.ContentLength, session, failure)
+	session, failure, dataset := e.probe.check(sp, u, resp, data, body.n > maxCheckedBody)
+	e.answered(&u.res, resp, req.ContentLength, session, failure, dataset)
 	resp.Body = body
 	return resp, nil
 }

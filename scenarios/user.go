@@ -33,10 +33,17 @@ type user struct {
 	rng *rand.Rand
 	// readyAt is when the user may send again (closed model think time).
 	readyAt time.Time
+	// takenAt is when the pool handed the user out (Vegeta's path).
+	takenAt time.Time
 	// dataset and checksum are what the user's session should hold, from its
 	// last captured upload; hasDataset is false until then.
 	dataset, checksum string
 	hasDataset        bool
+	// uploadUncertain says an upload's answer was lost (no response, or a
+	// gateway's 502 or 504): it may have been stored, so until the next
+	// proof the user's data set is the old one or a new one that no other
+	// user holds.
+	uploadUncertain bool
 	// uploads caches the user's generated upload bodies by step index.
 	uploads map[int][]byte
 	// res is the result of the user's request in flight on Vegeta's path:

@@ -14,7 +14,10 @@ import (
 // availability (requests-failed)/requests, check_rate
 // (requests-checks_failed)/requests; throughput is requests per second from
 // the first request sent to the last response received; errors counts
-// failed requests; sessions_checked and sessions_lost count distinct users.
+// failed requests; sessions_checked, sessions_lost, sessions_verified and
+// sessions_unverified count distinct users under the session rule
+// (sessionBook), and sessions_lost is not measured while no session was
+// checked.
 func (a *Aggregate) Measure(m loadharness.Metric, scope loadharness.Scope) (float64, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -63,9 +66,17 @@ func (s *scopeStats) measure(m loadharness.Metric) (float64, bool) {
 		case loadharness.MetricErrors:
 			return float64(s.failed), true
 		case loadharness.MetricSessionsChecked:
-			return float64(len(s.checked)), true
+			return float64(s.sessions.counts().checked), true
 		case loadharness.MetricSessionsLost:
-			return float64(len(s.lost)), true
+			// No evidence, no answer: with no session ever checked (every
+			// capture failed, no step checks), "0 lost" would be a PASS
+			// resting on nothing.
+			c := s.sessions.counts()
+			return float64(c.lost), c.checked > 0
+		case loadharness.MetricSessionsVerified:
+			return float64(s.sessions.counts().verified), true
+		case loadharness.MetricSessionsUnverified:
+			return float64(s.sessions.counts().unverified), true
 		case loadharness.MetricChecksFailed:
 			return float64(s.checksFailed), true
 		}

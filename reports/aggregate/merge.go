@@ -64,12 +64,7 @@ func (s *scopeStats) merge(from *scopeStats, offset int, remap []int) {
 	for msg, n := range from.checkFailures {
 		s.checkFailures.add(msg, n)
 	}
-	for user := range from.checked {
-		s.checked.add(user)
-	}
-	for user := range from.lost {
-		s.lost.add(user)
-	}
+	s.sessions.merge(&from.sessions)
 	for i, n := range from.instances {
 		if n != 0 {
 			s.instances = countAt(s.instances, mapIndex(remap, i), n)

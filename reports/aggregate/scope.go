@@ -42,7 +42,7 @@ type scopeStats struct {
 	corrected, raw                 latencyStats
 	codes                          map[uint16]uint64
 	errors, checkFailures          cappedCounter
-	checked, lost                  userSet
+	sessions                       sessionBook
 	instances                      []uint64 // requests by instance index
 	seen                           bool
 	firstSent, lastEnd             int64 // Unix nanoseconds
@@ -57,8 +57,7 @@ func newScopeStats() *scopeStats {
 		corrected: newLatencyStats(),
 		raw:       newLatencyStats(),
 		codes:     make(map[uint16]uint64),
-		checked:   make(userSet),
-		lost:      make(userSet),
+		sessions:  newSessionBook(),
 	}
 }
 
@@ -79,13 +78,7 @@ func (s *scopeStats) add(r *loadharness.Result, o *observation) {
 		s.checksFailed++
 		s.checkFailures.add(r.CheckFailure, 1)
 	}
-	switch r.Session {
-	case loadharness.SessionKept:
-		s.checked.add(r.User)
-	case loadharness.SessionLost:
-		s.checked.add(r.User)
-		s.lost.add(r.User)
-	}
+	s.sessions.add(r, o.sent)
 	if o.instance >= 0 {
 		s.instances = countAt(s.instances, o.instance, 1)
 	}
@@ -209,12 +202,6 @@ func (c *cappedCounter) add(key string, n uint64) {
 	}
 	(*c)[key] += n
 }
-
-// userSet is a set of virtual user ids: memory grows with users, never with
-// requests.
-type userSet map[uint32]struct{}
-
-func (u userSet) add(user uint32) { u[user] = struct{}{} }
 
 // countAt adds n at index i of counts, growing it as needed.
 func countAt(counts []uint64, i int, n uint64) []uint64 {

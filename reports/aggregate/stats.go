@@ -35,13 +35,18 @@ type Stats struct {
 	// RawLatency runs from Sent.
 	Latency    LatencyStats
 	RawLatency LatencyStats
-	// SessionsChecked and SessionsLost count distinct users: a user is lost
-	// once any of its responses showed a lost session.
-	SessionsChecked int
-	SessionsLost    int
-	ChecksFailed    int
-	BytesIn         int
-	BytesOut        int
+	// SessionsChecked, SessionsLost, SessionsVerified and
+	// SessionsUnverified count distinct users under the session rule
+	// (docs/sessions.md): checked users had a response that spoke about
+	// their session; verified ones were proven and not lost; unverified ones
+	// captured a data set that nothing proved or disproved.
+	SessionsChecked    int
+	SessionsLost       int
+	SessionsVerified   int
+	SessionsUnverified int
+	ChecksFailed       int
+	BytesIn            int
+	BytesOut           int
 	// Codes counts responses by status code, "0" for no response.
 	Codes map[string]int
 	// Errors counts failures by message, CheckFailures failed checks by
@@ -111,22 +116,25 @@ func (a *Aggregate) Snapshot(scope loadharness.Scope) Stats {
 	if s == nil {
 		s = newScopeStats()
 	}
+	sessions := s.sessions.counts()
 	st := Stats{
-		Requests:        int(s.requests),
-		Failed:          int(s.failed),
-		SuccessRatio:    ratio(s.requests-s.failed, s.requests),
-		Throughput:      s.throughput(),
-		Latency:         s.corrected.summary(),
-		RawLatency:      s.raw.summary(),
-		SessionsChecked: len(s.checked),
-		SessionsLost:    len(s.lost),
-		ChecksFailed:    int(s.checksFailed),
-		BytesIn:         int(s.bytesIn),
-		BytesOut:        int(s.bytesOut),
-		Codes:           make(map[string]int, len(s.codes)),
-		Errors:          toInts(s.errors),
-		CheckFailures:   toInts(s.checkFailures),
-		Instances:       a.instances.counts(s.instances),
+		Requests:           int(s.requests),
+		Failed:             int(s.failed),
+		SuccessRatio:       ratio(s.requests-s.failed, s.requests),
+		Throughput:         s.throughput(),
+		Latency:            s.corrected.summary(),
+		RawLatency:         s.raw.summary(),
+		SessionsChecked:    sessions.checked,
+		SessionsLost:       sessions.lost,
+		SessionsVerified:   sessions.verified,
+		SessionsUnverified: sessions.unverified,
+		ChecksFailed:       int(s.checksFailed),
+		BytesIn:            int(s.bytesIn),
+		BytesOut:           int(s.bytesOut),
+		Codes:              make(map[string]int, len(s.codes)),
+		Errors:             toInts(s.errors),
+		CheckFailures:      toInts(s.checkFailures),
+		Instances:          a.instances.counts(s.instances),
 	}
 	for code, n := range s.codes {
 		st.Codes[strconv.Itoa(int(code))] = int(n)

@@ -1,0 +1,143 @@
+package aggregate
+
+import "loadharness"
+
+// sessionBook applies the session rule of docs/sessions.md to the results of
+// one scope, user by user. A user's session is lost when
+//   - (a) a checked response named a data set other than the user's
+//     (loadharness.SessionLost, whatever its status);
+//   - (b) the data set the user captured is held by another user too;
+//   - (c) its last checked response proved nothing (SessionUnproven): from
+//     some response on, nothing proved the data set again.
+//
+// Memory grows with users, never with requests: a user's record and the
+// one data set it holds now.
+type sessionBook struct {
+	users map[uint32]*userSession
+	// holders maps a data set to the user that captured it last. Two users
+	// holding one data set is rule (b).
+	holders map[string]uint32
+}
+
+// userSession is one user's standing under the rule.
+type userSession struct {
+	dataset string // the data set the user holds now ("" before a capture)
+	lastAt  int64  // send time of the newest checked response, Unix ns
+	checked bool   // a response spoke about the session (kept, lost, unproven)
+	proven  bool   // some response proved the user's data set
+	mixedUp bool   // rule (a) or (b)
+	// unproven says the newest checked response proved nothing (rule c).
+	unproven bool
+}
+
+func newSessionBook() sessionBook {
+	return sessionBook{users: make(map[uint32]*userSession), holders: make(map[string]uint32)}
+}
+
+// user returns id's record, creating it.
+func (b *sessionBook) user(id uint32) *userSession {
+	u := b.users[id]
+	if u == nil {
+		u = &userSession{}
+		b.users[id] = u
+	}
+	return u
+}
+
+// add folds in one result sent at sent (Unix ns).
+func (b *sessionBook) add(r *loadharness.Result, sent int64) {
+	if r.Dataset == "" && r.Session == loadharness.SessionUnchecked {
+		return
+	}
+	u := b.user(r.User)
+	if r.Dataset != "" {
+		b.hold(r.User, u, r.Dataset)
+	}
+	switch r.Session {
+	case loadharness.SessionKept:
+		u.checked, u.proven = true, true
+		if sent >= u.lastAt {
+			u.lastAt, u.unproven = sent, false
+		}
+	case loadharness.SessionLost:
+		u.checked, u.mixedUp = true, true
+		if sent >= u.lastAt {
+			u.lastAt, u.unproven = sent, false
+		}
+	case loadharness.SessionUnproven:
+		u.checked = true
+		if sent >= u.lastAt {
+			u.lastAt, u.unproven = sent, true
+		}
+	}
+}
+
+// hold records that user id (record u) now holds dataset, marking both users
+// mixed up when another user holds it already.
+func (b *sessionBook) hold(id uint32, u *userSession, dataset string) {
+	if u.dataset != "" && u.dataset != dataset {
+		if holder, ok := b.holders[u.dataset]; ok && holder == id {
+			delete(b.holders, u.dataset)
+		}
+	}
+	u.dataset = dataset
+	if holder, ok := b.holders[dataset]; ok && holder != id {
+		u.mixedUp = true
+		b.user(holder).mixedUp = true
+		return
+	}
+	b.holders[dataset] = id
+}
+
+// merge folds in another scope's book (a shard's, a run's of several files).
+func (b *sessionBook) merge(from *sessionBook) {
+	for id, f := range from.users {
+		u := b.user(id)
+		u.checked = u.checked || f.checked
+		u.proven = u.proven || f.proven
+		u.mixedUp = u.mixedUp || f.mixedUp
+		if f.lastAt >= u.lastAt {
+			u.lastAt, u.unproven = f.lastAt, f.unproven
+		}
+		if u.dataset == "" {
+			u.dataset = f.dataset
+		}
+	}
+	for dataset, id := range from.holders {
+		if holder, ok := b.holders[dataset]; ok && holder != id {
+			b.user(id).mixedUp = true
+			b.user(holder).mixedUp = true
+			continue
+		}
+		b.holders[dataset] = id
+	}
+}
+
+// sessionCounts are a book's users by standing.
+type sessionCounts struct {
+	// checked users had a response that spoke about their session.
+	checked int
+	// lost users broke the rule; verified users were proven and not lost;
+	// unverified users captured a data set that nothing proved or disproved.
+	lost, verified, unverified int
+}
+
+// counts counts the users by standing.
+func (b *sessionBook) counts() sessionCounts {
+	var c sessionCounts
+	for _, u := range b.users {
+		lost := u.mixedUp || u.unproven
+		switch {
+		case lost:
+			c.lost++
+		case u.proven:
+			c.verified++
+		default:
+			c.unverified++
+		}
+		if u.checked {
+			c.checked++
+		}
+	}
+	return c
+}
