@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"math"
-	"math/rand/v2"
 	"os"
 	"runtime"
 	"runtime/metrics"
@@ -14,6 +12,7 @@ import (
 	"time"
 
 	"loadharness"
+	"loadharness/internal/synthetic"
 	"loadharness/reports/aggregate"
 )
 
@@ -156,10 +155,10 @@ func aggregateSynthetic(n int) memoryFigures {
 	start := time.Now()
 	t0 := time.Date(2025, 7, 29, 12, 0, 0, 0, time.UTC)
 	agg := aggregate.New(t0)
-	gen := newSyntheticResults(1, t0, n)
+	gen := synthetic.New(1, t0, memoryWindow, n, synthetic.InOrder)
 	var r loadharness.Result
 	for range n {
-		gen.next(&r)
+		gen.Next(&r)
 		agg.Add(&r)
 	}
 	elapsed := time.Since(start)
@@ -187,59 +186,4 @@ func peakRSS() uint64 {
 		}
 	}
 	return 0
-}
-
-// syntheticResults makes results one at a time, without keeping them, so
-// that the memory measured is the aggregate's. They arrive in the order a
-// run sends them: n of them spread evenly over memoryWindow, each a few
-// milliseconds off its slot, as requests of many users interleave.
-type syntheticResults struct {
-	rng *rand.Rand
-	t0  time.Time
-	n   int
-	i   int
-}
-
-var (
-	synthScenarios = [...]string{"browse", "failover"}
-	synthSteps     = [...]string{"upload", "map", "download"}
-	synthInstances = [...]string{"instance-1", "instance-2", "instance-3"}
-)
-
-func newSyntheticResults(seed uint64, t0 time.Time, n int) *syntheticResults {
-	return &syntheticResults{rng: rand.New(rand.NewPCG(seed, 42)), t0: t0, n: max(n, 1)}
-}
-
-// next fills r with the next result.
-func (g *syntheticResults) next(r *loadharness.Result) {
-	rng := g.rng
-	latency := time.Duration(math.Exp(math.Log(50e6) + 0.5*rng.NormFloat64()))
-	if rng.IntN(100) == 0 {
-		latency = 2*time.Second + time.Duration(rng.IntN(500))*time.Millisecond
-	}
-	slot := time.Duration(float64(memoryWindow) * float64(g.i) / float64(g.n))
-	sent := g.t0.Add(slot + time.Duration(rng.IntN(5_000_000)))
-	*r = loadharness.Result{
-		Scenario: synthScenarios[g.i%2],
-		Step:     synthSteps[(g.i/2)%3],
-		Method:   "GET",
-		URL:      "http://127.0.0.1:8080/map",
-		User:     uint32(1 + rng.IntN(500)),
-		Seq:      uint64(g.i),
-		Intended: sent.Add(-time.Duration(rng.IntN(5)) * time.Millisecond),
-		Sent:     sent,
-		Latency:  latency,
-		Code:     200,
-		BytesIn:  512,
-		BytesOut: 4096,
-		Instance: synthInstances[rng.IntN(3)],
-		Session:  loadharness.SessionKept,
-	}
-	if rng.IntN(200) == 0 {
-		r.Code, r.Error = 503, "503 Service Unavailable"
-	}
-	if r.User%97 == 0 {
-		r.Session, r.CheckFailure = loadharness.SessionLost, "dataset belongs to another user"
-	}
-	g.i++
 }

@@ -90,7 +90,8 @@ func (p *pool) take(done <-chan struct{}) (*user, bool) {
 
 // giveBack returns a user the targeter took but did not use.
 func (p *pool) giveBack(u *user) {
-	p.released()
+	u.takenAt = time.Time{}
+	p.released(0)
 	p.free <- u
 }
 
@@ -98,15 +99,11 @@ func (p *pool) giveBack(u *user) {
 func (p *pool) release(u *user) {
 	now := time.Now()
 	u.readyAt = now.Add(time.Duration(p.think.Load()))
-	p.released()
+	var held time.Duration
 	if !u.takenAt.IsZero() {
-		p.mu.Lock()
-		if p.track {
-			p.held += now.Sub(u.takenAt)
-		}
-		p.mu.Unlock()
-		u.takenAt = time.Time{}
+		held, u.takenAt = now.Sub(u.takenAt), time.Time{}
 	}
+	p.released(held)
 	if phaseMode(p.mode.Load()) == modeSetup && u.setupNext >= p.setupLen {
 		p.mu.Lock()
 		p.parked = append(p.parked, u)
@@ -137,12 +134,16 @@ func (p *pool) acquired() {
 	p.mu.Unlock()
 }
 
-// released counts a user returned, adding up the time it was saturated.
-func (p *pool) released() {
+// released counts a user returned after held in use, adding up the time
+// the pool was saturated and the users were held.
+func (p *pool) released(held time.Duration) {
 	p.mu.Lock()
 	if p.track && p.busy == len(p.users) && !p.satSince.IsZero() {
 		p.saturated += time.Since(p.satSince)
 		p.satSince = time.Time{}
+	}
+	if p.track {
+		p.held += held
 	}
 	p.busy--
 	p.mu.Unlock()

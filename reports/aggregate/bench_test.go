@@ -1,55 +1,20 @@
 package aggregate_test
 
 import (
-	"math"
-	"math/rand/v2"
 	"runtime"
 	"testing"
 	"time"
 
 	"loadharness"
+	"loadharness/internal/synthetic"
 	"loadharness/reports/aggregate"
 	"loadharness/reports/internal/fixture"
 )
 
-// syntheticResults makes n results of a 60-second run of two scenarios with
-// three steps each, 500 users on three instances, log-normal latencies
-// around 50ms with a 1% tail near 2s, 0.5% 503s and a few lost sessions.
-// The same seed gives the same results.
+// syntheticResults makes n results of a 60-second run, sent in any order
+// (internal/synthetic). The same seed gives the same results.
 func syntheticResults(seed uint64, n int) []loadharness.Result {
-	rng := rand.New(rand.NewPCG(seed, 42))
-	scenarios := [...]string{"browse", "failover"}
-	steps := [...]string{"upload", "map", "download"}
-	instances := [...]string{"instance-1", "instance-2", "instance-3"}
-	out := make([]loadharness.Result, n)
-	for i := range out {
-		latency := time.Duration(math.Exp(math.Log(50e6)+0.5*rng.NormFloat64())) * time.Nanosecond
-		if rng.IntN(100) == 0 {
-			latency = 2*time.Second + time.Duration(rng.IntN(500))*time.Millisecond
-		}
-		sent := t0.Add(time.Duration(rng.Int64N(int64(60 * time.Second))))
-		r := loadharness.Result{
-			Scenario: scenarios[i%2],
-			Step:     steps[(i/2)%3],
-			User:     uint32(1 + rng.IntN(500)),
-			Intended: sent.Add(-time.Duration(rng.IntN(5)) * time.Millisecond),
-			Sent:     sent,
-			Latency:  latency,
-			Code:     200,
-			BytesIn:  512,
-			BytesOut: 4096,
-			Instance: instances[rng.IntN(3)],
-			Session:  loadharness.SessionKept,
-		}
-		if rng.IntN(200) == 0 {
-			r.Code, r.Error = 503, "503 Service Unavailable"
-		}
-		if r.User%97 == 0 {
-			r.Session, r.CheckFailure = loadharness.SessionLost, "dataset belongs to another user"
-		}
-		out[i] = r
-	}
-	return out
+	return synthetic.Results(seed, t0, time.Minute, n)
 }
 
 func BenchmarkAggregateAdd(b *testing.B) {
