@@ -82,6 +82,7 @@ const (
 	MetricSessionsVerified    = "sessions_verified"
 	MetricSessionsUnverified  = "sessions_unverified"
 	MetricChecksFailed        = "checks_failed"
+	MetricDropped             = "dropped"
 	MetricSerializationErrors = "serialization_errors"
 )
 
@@ -180,6 +181,7 @@ var namedMetrics = map[string]Metric{
 	MetricSessionsVerified:    {Name: MetricSessionsVerified, Kind: KindCount},
 	MetricSessionsUnverified:  {Name: MetricSessionsUnverified, Kind: KindCount},
 	MetricChecksFailed:        {Name: MetricChecksFailed, Kind: KindCount},
+	MetricDropped:             {Name: MetricDropped, Kind: KindCount},
 	MetricSerializationErrors: {Name: MetricSerializationErrors, Kind: KindCount},
 	MetricRecoveryTime:        {Name: MetricRecoveryTime, Kind: KindLatency},
 	MetricExcessErrors:        {Name: MetricExcessErrors, Kind: KindCount},

@@ -83,6 +83,13 @@ type Result struct {
 	Worker   string
 	// Session is what the response proved about the user's session.
 	Session SessionOutcome
+	// Dropped, when not 0, makes this result a record of hits that were
+	// never sent: Dropped hits of an open model fell due in the second that
+	// starts at Intended, and no request went out for them (Error names the
+	// cause, DropUsersBusy or DropGeneratorBehind). Such a record is no
+	// request and has no latency or step; each hit it stands for counts as
+	// a failure in error_rate and availability, and in the dropped metric.
+	Dropped uint32
 	// Dataset is the data set id a capture step took from its response
 	// ("" on every other result): two users holding one data set is a
 	// mix-up that the aggregates count against both.
@@ -91,6 +98,16 @@ type Result struct {
 	// none applied), for example `status 200 != 503`.
 	CheckFailure string
 }
+
+// The causes of dropped hits, as the Error of their record.
+const (
+	// DropUsersBusy: every virtual user was still waiting for the target
+	// when the phase ended, so hits that fell due were never sent.
+	DropUsersBusy = "dropped: every user was busy"
+	// DropGeneratorBehind: users were free, but the generator did not get
+	// to send the hits before the phase ended.
+	DropGeneratorBehind = "dropped: the generator fell behind"
+)
 
 // End is when the last byte of the response arrived.
 func (r *Result) End() time.Time { return r.Sent.Add(r.Latency) }

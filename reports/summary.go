@@ -35,8 +35,11 @@ type Summary struct {
 // Figures are the numbers a summary gives for a scenario and for each of
 // its steps.
 type Figures struct {
-	Requests      int     `json:"requests"`
-	Failed        int     `json:"failed"`
+	Requests int `json:"requests"`
+	Failed   int `json:"failed"`
+	// Dropped counts hits of an open model that fell due and were never
+	// sent; they count against success_ratio, error_rate and availability.
+	Dropped       int     `json:"dropped"`
 	SuccessRatio  float64 `json:"success_ratio"`
 	ThroughputRPS float64 `json:"throughput_rps"`
 	// Latency is corrected for coordinated omission; RawLatency is not.
@@ -95,6 +98,7 @@ func figuresOf(s aggregate.Stats) Figures {
 	return Figures{
 		Requests:           s.Requests,
 		Failed:             s.Failed,
+		Dropped:            s.Dropped,
 		SuccessRatio:       s.SuccessRatio,
 		ThroughputRPS:      s.Throughput,
 		Latency:            s.Latency,

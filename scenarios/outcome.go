@@ -18,6 +18,10 @@ type Outcome struct {
 	Started, Finished time.Time
 	// Sent counts the requests of the measured part.
 	Sent uint64
+	// Dropped counts an open model's hits that fell due in the measured
+	// part and were never sent; the sink had them as records with
+	// Result.Dropped set.
+	Dropped uint64
 	// AskedRPS is the open model's mean rate over the measured part; 0 in a
 	// closed model.
 	AskedRPS float64

@@ -202,6 +202,8 @@ type dueQueue struct {
 	epoch time.Time
 	began time.Time
 	q     chan time.Duration // due times as offsets from epoch
+	// paced counts the hits Pace handed out; read once the attack ended.
+	paced uint64
 }
 
 var _ vegeta.Pacer = (*dueQueue)(nil)
@@ -222,6 +224,7 @@ func (d *dueQueue) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool
 		// Vegeta measured elapsed from its own start a moment ago.
 		d.began = time.Now().Add(-elapsed)
 	}
+	d.paced = hits + 1
 	due := d.due(hits)
 	if due == time.Duration(math.MaxInt64) {
 		return wait, false // never due: the targeter stamps its own time
@@ -245,5 +248,29 @@ func (d *dueQueue) pop() (time.Duration, bool) {
 		return v, true
 	default:
 		return 0, false
+	}
+}
+
+// unsent returns, once the attack has ended, the due times (offsets from
+// the epoch) of the hits that fell due within dur of the start and were
+// never targeted: paced but never handed to a worker, or never paced
+// because the attack ended first. f is called in order of due time.
+func (d *dueQueue) unsent(dur time.Duration, f func(due time.Duration)) {
+	for {
+		v, ok := d.pop()
+		if !ok {
+			break
+		}
+		f(v)
+	}
+	if d.began.IsZero() {
+		return
+	}
+	for n := d.paced; ; n++ {
+		due := d.due(n)
+		if due > dur { // Vegeta still sends a hit due at the very end
+			return
+		}
+		f(d.began.Add(due).Sub(d.epoch))
 	}
 }

@@ -64,6 +64,13 @@ type phase struct {
 	doneOnce sync.Once
 	atk      *vegeta.Attacker
 
+	// An open model's hits that fell due and were never sent: waiting
+	// took that met the end (dueUnserved), and whether every user was busy
+	// when the phase's time ran out (busyAtEnd).
+	dropMu      sync.Mutex
+	dueUnserved []time.Duration
+	busyAtEnd   atomic.Bool
+
 	errMu sync.Mutex
 	err   error
 }
@@ -74,10 +81,20 @@ type phaseStats struct {
 	results      uint64
 	// targetTime sums the delivered results' latency from send to last
 	// byte: the target's share of the time users were held.
-	targetTime  time.Duration
+	targetTime time.Duration
+	// dropped counts the open model's hits that fell due and were never sent.
+	dropped     uint64
 	interrupted bool
 	// interruptedAt is when the context ended the phase.
 	interruptedAt time.Time
+}
+
+// unserved records a hit due at due (offset from the epoch) whose targeter
+// waited for a free user until the phase ended.
+func (ph *phase) unserved(due time.Duration) {
+	ph.dropMu.Lock()
+	ph.dueUnserved = append(ph.dueUnserved, due)
+	ph.dropMu.Unlock()
 }
 
 // finish ends the phase's waits; requests in flight complete.
@@ -151,7 +168,10 @@ func (e *engine) runPhase(ctx context.Context, ph *phase) (phaseStats, error) {
 	var timer *time.Timer
 	switch {
 	case ph.duration > 0:
-		timer = time.AfterFunc(ph.duration, ph.finish)
+		timer = time.AfterFunc(ph.duration, func() {
+			ph.busyAtEnd.Store(e.pool.allBusy())
+			ph.finish()
+		})
 	case ph.limit > 0:
 		timer = time.AfterFunc(ph.limit, ph.abort)
 	}
@@ -191,6 +211,9 @@ func (e *engine) runPhase(ctx context.Context, ph *phase) (phaseStats, error) {
 		st.interrupted, st.interruptedAt = true, *at
 	}
 	e.seqBase += maxSeq + 1
+	if ph.queue != nil && ph.deliver && !st.interrupted {
+		st.dropped = e.deliverDropped(ph)
+	}
 	e.logf("%s: %s phase ended: %d requests in %s", e.sc.Name, ph.kind, st.results, st.ended.Sub(st.began).Round(time.Millisecond))
 	ph.errMu.Lock()
 	defer ph.errMu.Unlock()

@@ -166,3 +166,10 @@ func (p *pool) trackSaturation(on bool) (saturated, held time.Duration) {
 	}
 	return total, held
 }
+
+// allBusy reports whether every user is held by a request.
+func (p *pool) allBusy() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.busy == len(p.users)
+}

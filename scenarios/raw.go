@@ -30,6 +30,7 @@ const (
 	RawInstance = "X-Loadtest-Instance"
 	RawWorker   = "X-Loadtest-Worker"
 	RawDataset  = "X-Loadtest-Dataset"
+	RawDropped  = "X-Loadtest-Dropped" // hits never sent that the record stands for
 )
 
 // maxRawLine bounds one line of a raw results file; a longer one is an error
@@ -79,6 +80,9 @@ func (rw *rawWriter) Add(r *loadharness.Result) {
 	set(RawInstance, r.Instance)
 	set(RawWorker, r.Worker)
 	set(RawDataset, r.Dataset)
+	if r.Dropped > 0 {
+		set(RawDropped, strconv.FormatUint(uint64(r.Dropped), 10))
+	}
 	rw.vr = vegeta.Result{
 		Attack:    r.Scenario,
 		Seq:       r.Seq,
@@ -221,8 +225,11 @@ func fromVegeta(vr *vegeta.Result, out *loadharness.Result) {
 		BytesOut: vr.BytesOut,
 	}
 	h := vr.Headers
+	if v, err := strconv.ParseUint(firstValue(h, RawDropped), 10, 32); err == nil {
+		out.Dropped = uint32(v)
+	}
 	out.Step = firstValue(h, RawStep)
-	if out.Step == "" {
+	if out.Step == "" && out.Dropped == 0 {
 		out.Step = methodPath(vr.Method, vr.URL)
 	}
 	if v, err := strconv.ParseUint(firstValue(h, RawUser), 10, 32); err == nil {

@@ -206,3 +206,27 @@ func FuzzReadRaw(f *testing.F) {
 		}
 	})
 }
+
+func TestRawRoundTripOfCapturesAndDroppedHits(t *testing.T) {
+	t0 := time.Date(2025, 7, 29, 10, 0, 0, 0, time.UTC)
+	want := []loadharness.Result{
+		{Scenario: "uploads", Step: "upload", Method: "POST", URL: "http://127.0.0.1:8080/upload", User: 5, Seq: 10,
+			Sent: t0, Latency: time.Millisecond, Code: 201, Dataset: "ds-5"},
+		{Scenario: "map-views", Seq: 11, Intended: t0.Add(time.Second), Sent: t0.Add(time.Second),
+			Error: loadharness.DropUsersBusy, Dropped: 37},
+		{Scenario: "map-views", Step: "map", Seq: 12, Intended: t0, Sent: t0, Code: 404, Error: "404 Not Found",
+			Session: loadharness.SessionUnproven},
+	}
+	got := &collected{}
+	if _, err := ReadRaw(context.Background(), bytes.NewReader(writeRaw(t, want)), got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.results) != len(want) {
+		t.Fatalf("read %d results, want %d", len(got.results), len(want))
+	}
+	for i := range want {
+		if !sameResult(got.results[i], want[i]) {
+			t.Errorf("result %d:\n got %+v\nwant %+v", i, got.results[i], want[i])
+		}
+	}
+}

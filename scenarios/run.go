@@ -109,7 +109,7 @@ func (e *engine) run(ctx context.Context) (Outcome, error) {
 	out.Events = events
 	cpuAfter, _ := processCPU()
 
-	out.Started, out.Finished, out.Sent = st.began, st.ended, st.results
+	out.Started, out.Finished, out.Sent, out.Dropped = st.began, st.ended, st.results, st.dropped
 	window := sc.Duration
 	if st.interrupted {
 		window = min(window, st.interruptedAt.Sub(st.began))

@@ -24,11 +24,15 @@ func (ph *phase) target(t *vegeta.Target) error {
 		return errPhaseOver // every setup request has been handed out
 	}
 	var intended time.Duration
+	var due bool
 	if ph.queue != nil {
-		intended, _ = ph.queue.pop()
+		intended, due = ph.queue.pop()
 	}
 	u, ok := e.pool.take(ph.done)
 	if !ok {
+		if due {
+			ph.unserved(intended) // due, and no user was free until the end
+		}
 		return errPhaseOver
 	}
 	if !ph.waitReady(u) {

@@ -66,6 +66,10 @@ func (a *Aggregate) Start() time.Time { return a.start }
 func (a *Aggregate) Add(r *loadharness.Result) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if r.Dropped > 0 {
+		a.addDropped(r)
+		return
+	}
 	sc, st := a.scopesOf(r.Scenario, r.Step)
 	o := a.observe(r)
 	a.run.add(r, &o)
@@ -76,18 +80,37 @@ func (a *Aggregate) Add(r *loadharness.Result) {
 // Close does nothing: an aggregate buffers nothing and stays readable.
 func (a *Aggregate) Close() error { return nil }
 
-// scopesOf returns the scenario and step figures a result goes to, creating
-// them on first sight.
-func (a *Aggregate) scopesOf(scenario, step string) (*scenarioStats, *scopeStats) {
-	if a.lastSt != nil && scenario == a.lastScenario && step == a.lastStep {
-		return a.lastSc, a.lastSt
+// addDropped counts a record of dropped hits in the run's and the
+// scenario's figures: a hit never sent has no step.
+func (a *Aggregate) addDropped(r *loadharness.Result) {
+	sc := a.scenarioOf(r.Scenario)
+	i := secondOf(r.Intended.Sub(a.start))
+	for _, s := range [...]*scopeStats{a.run, sc.total} {
+		s.dropped += uint64(r.Dropped)
+		if i >= 0 {
+			s.secondAt(i).dropped += uint64(r.Dropped)
+		}
 	}
+}
+
+// scenarioOf returns a scenario's figures, creating them on first sight.
+func (a *Aggregate) scenarioOf(scenario string) *scenarioStats {
 	sc := a.scenarios[scenario]
 	if sc == nil {
 		sc = &scenarioStats{total: newScopeStats(), steps: make(map[string]*scopeStats)}
 		a.scenarios[scenario] = sc
 		a.order = append(a.order, scenario)
 	}
+	return sc
+}
+
+// scopesOf returns the scenario and step figures a result goes to, creating
+// them on first sight.
+func (a *Aggregate) scopesOf(scenario, step string) (*scenarioStats, *scopeStats) {
+	if a.lastSt != nil && scenario == a.lastScenario && step == a.lastStep {
+		return a.lastSc, a.lastSt
+	}
+	sc := a.scenarioOf(scenario)
 	st := sc.steps[step]
 	if st == nil {
 		st = newScopeStats()

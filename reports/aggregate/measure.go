@@ -10,8 +10,9 @@ import (
 // others Recovery answers), nor anything about a scope that saw no request:
 // ok is then false, and the gate reports the measurement as missing.
 //
-// Latencies are in milliseconds; error_rate is failed/requests,
-// availability (requests-failed)/requests, check_rate
+// Latencies are in milliseconds; error_rate is (failed+dropped)/(requests+
+// dropped), availability (requests-failed)/(requests+dropped): a hit that
+// fell due and was never sent failed its user. check_rate
 // (requests-checks_failed)/requests; throughput is requests per second from
 // the first request sent to the last response received; errors counts
 // failed requests; sessions_checked, sessions_lost, sessions_verified and
@@ -22,13 +23,19 @@ func (a *Aggregate) Measure(m loadharness.Metric, scope loadharness.Scope) (floa
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	s := a.lookup(scope)
-	if s == nil || s.requests == 0 || m.FromTarget() || m.FromEvents() {
+	if s == nil || (s.requests == 0 && s.dropped == 0) || m.FromTarget() || m.FromEvents() {
 		return 0, false
 	}
 	return s.measure(m)
 }
 
 func (s *scopeStats) measure(m loadharness.Metric) (float64, bool) {
+	if s.requests == 0 && m.Name != loadharness.MetricErrorRate && m.Name != loadharness.MetricAvailability && m.Name != loadharness.MetricDropped {
+		// Only dropped hits: nothing was sent, so no latency, throughput or
+		// count of requests rests on evidence.
+		return 0, false
+	}
+	due := s.requests + s.dropped
 	switch m.Kind {
 	case loadharness.KindLatency:
 		l := &s.corrected
@@ -49,9 +56,9 @@ func (s *scopeStats) measure(m loadharness.Metric) (float64, bool) {
 	case loadharness.KindRatio:
 		switch m.Name {
 		case loadharness.MetricErrorRate:
-			return ratio(s.failed, s.requests), true
+			return ratio(s.failed+s.dropped, due), true
 		case loadharness.MetricAvailability:
-			return ratio(s.requests-s.failed, s.requests), true
+			return ratio(s.requests-s.failed, due), true
 		case loadharness.MetricCheckRate:
 			return ratio(s.requests-s.checksFailed, s.requests), true
 		}
@@ -79,6 +86,8 @@ func (s *scopeStats) measure(m loadharness.Metric) (float64, bool) {
 			return float64(s.sessions.counts().unverified), true
 		case loadharness.MetricChecksFailed:
 			return float64(s.checksFailed), true
+		case loadharness.MetricDropped:
+			return float64(s.dropped), true
 		}
 	}
 	return 0, false

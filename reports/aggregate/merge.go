@@ -32,15 +32,11 @@ func (a *Aggregate) Merge(other *Aggregate) error {
 	a.run.merge(other.run, offset, remap)
 	for _, name := range other.order {
 		from := other.scenarios[name]
-		var sc *scenarioStats
-		for _, step := range from.order { // every scenario has a step: Add made both
-			var st *scopeStats
-			sc, st = a.scopesOf(name, step)
+		for _, step := range from.order {
+			_, st := a.scopesOf(name, step)
 			st.merge(from.steps[step], offset, remap)
 		}
-		if sc != nil {
-			sc.total.merge(from.total, offset, remap)
-		}
+		a.scenarioOf(name).total.merge(from.total, offset, remap)
 	}
 	return nil
 }
@@ -50,6 +46,7 @@ func (a *Aggregate) Merge(other *Aggregate) error {
 func (s *scopeStats) merge(from *scopeStats, offset int, remap []int) {
 	s.requests += from.requests
 	s.failed += from.failed
+	s.dropped += from.dropped
 	s.checksFailed += from.checksFailed
 	s.bytesIn += from.bytesIn
 	s.bytesOut += from.bytesOut
@@ -80,7 +77,7 @@ func (s *scopeStats) merge(from *scopeStats, offset int, remap []int) {
 		s.seen = true
 	}
 	for i := range from.seconds {
-		if from.seconds[i].requests == 0 {
+		if from.seconds[i].requests == 0 && from.seconds[i].dropped == 0 {
 			continue
 		}
 		j := i + offset

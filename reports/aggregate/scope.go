@@ -38,15 +38,18 @@ type observation struct {
 // scopeStats are the figures of one scope: a step, a scenario or the run.
 type scopeStats struct {
 	requests, failed, checksFailed uint64
-	bytesIn, bytesOut              uint64
-	corrected, raw                 latencyStats
-	codes                          map[uint16]uint64
-	errors, checkFailures          cappedCounter
-	sessions                       sessionBook
-	instances                      []uint64 // requests by instance index
-	seen                           bool
-	firstSent, lastEnd             int64 // Unix nanoseconds
-	seconds                        []second
+	// dropped counts hits of an open model that fell due and were never
+	// sent: failures that are not requests.
+	dropped               uint64
+	bytesIn, bytesOut     uint64
+	corrected, raw        latencyStats
+	codes                 map[uint16]uint64
+	errors, checkFailures cappedCounter
+	sessions              sessionBook
+	instances             []uint64 // requests by instance index
+	seen                  bool
+	firstSent, lastEnd    int64 // Unix nanoseconds
+	seconds               []second
 	// staged holds the newest second's latencies until they are flushed
 	// into seconds.
 	staged secondStage

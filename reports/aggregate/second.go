@@ -12,8 +12,10 @@ import (
 // memory early, whatever the request rate.
 type second struct {
 	requests, failed uint64
-	corrected, raw   *hdrhistogram.PackedHistogram
-	instances        []uint64 // requests by instance index
+	// dropped counts hits that fell due in this second and were never sent.
+	dropped        uint64
+	corrected, raw *hdrhistogram.PackedHistogram
+	instances      []uint64 // requests by instance index
 }
 
 // secondDigits is the precision of the per-second histograms.
@@ -104,6 +106,7 @@ func (s *scopeStats) flushStage() {
 func (s *second) merge(from *second, remap []int) {
 	s.requests += from.requests
 	s.failed += from.failed
+	s.dropped += from.dropped
 	if from.corrected != nil {
 		if s.corrected == nil {
 			s.corrected, s.raw = newSecondHistogram(), newSecondHistogram()

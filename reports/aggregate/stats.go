@@ -26,7 +26,10 @@ type Stats struct {
 	// Failed counts requests that failed at the transport or HTTP level
 	// (loadharness.Result.Failed).
 	Failed int
-	// SuccessRatio is (Requests-Failed)/Requests, 0 with no requests.
+	// Dropped counts hits of an open model that fell due and were never
+	// sent. They are no requests, but failures of the service's users.
+	Dropped int
+	// SuccessRatio is (Requests-Failed)/(Requests+Dropped), 0 with neither.
 	SuccessRatio float64
 	// Throughput is requests per second from the first request sent to the
 	// last response received in the scope.
@@ -80,9 +83,11 @@ type SecondStats struct {
 	// Second counts from the aggregate's start; Start is its wall time.
 	Second int
 	Start  time.Time
-	// Requests and Failed count requests sent in this second.
+	// Requests and Failed count requests sent in this second; Dropped
+	// the hits that fell due in it and were never sent.
 	Requests int
 	Failed   int
+	Dropped  int
 	// P50, P95, P99 and Max are corrected latencies in milliseconds, RawP*
 	// raw ones; all 0 in a second without requests.
 	P50, P95, P99, Max     float64
@@ -120,7 +125,8 @@ func (a *Aggregate) Snapshot(scope loadharness.Scope) Stats {
 	st := Stats{
 		Requests:           int(s.requests),
 		Failed:             int(s.failed),
-		SuccessRatio:       ratio(s.requests-s.failed, s.requests),
+		Dropped:            int(s.dropped),
+		SuccessRatio:       ratio(s.requests-s.failed, s.requests+s.dropped),
 		Throughput:         s.throughput(),
 		Latency:            s.corrected.summary(),
 		RawLatency:         s.raw.summary(),
@@ -163,6 +169,7 @@ func (a *Aggregate) Seconds(scope loadharness.Scope) []SecondStats {
 			Start:     a.start.Add(time.Duration(i) * time.Second),
 			Requests:  int(sec.requests),
 			Failed:    int(sec.failed),
+			Dropped:   int(sec.dropped),
 			Instances: a.instances.counts(sec.instances),
 		}
 		if sec.corrected == nil {
