@@ -93,7 +93,9 @@ type Gate struct {
 	Metric Metric
 	// Step restricts the gate to one scenario step; "" means every step.
 	Step string
-	Op   Op
+	// Phase is the phase the gate judges; the main phase by default.
+	Phase Phase
+	Op    Op
 	// Threshold is in the metric kind's canonical unit (see MetricKind).
 	Threshold float64
 }
@@ -104,12 +106,18 @@ func (g Gate) String() string {
 	return g.subject() + " " + g.Op.String() + " " + formatThreshold(g.Metric.Kind, g.Threshold)
 }
 
-// subject is the left side of the gate: the metric and its step selector.
+// subject is the left side of the gate: the metric and its selectors.
 func (g Gate) subject() string {
-	if g.Step == "" {
+	switch {
+	case g.Step == "" && g.Phase == PhaseMain:
 		return g.Metric.Name
+	case g.Phase == PhaseMain:
+		return g.Metric.Name + "{step:" + g.Step + "}"
+	case g.Step == "":
+		return g.Metric.Name + "{phase:" + g.Phase.String() + "}"
+	default:
+		return g.Metric.Name + "{step:" + g.Step + ",phase:" + g.Phase.String() + "}"
 	}
-	return g.Metric.Name + "{step:" + g.Step + "}"
 }
 
 // Equal reports whether g and h judge the same thing the same way; it
@@ -139,6 +147,8 @@ type Scope struct {
 	Scenario string
 	// Step names one step; "" is every step of the scope's scenario(s).
 	Step string
+	// Phase is the phase whose results count; the main phase by default.
+	Phase Phase
 }
 
 // Measurer answers what a gate asks. Aggregates of results answer the
@@ -206,7 +216,7 @@ func (g Gate) Evaluate(scenario string, m Measurer) GateResult {
 	var v float64
 	ok := false
 	if m != nil {
-		v, ok = m.Measure(g.Metric, Scope{Scenario: scenario, Step: g.Step})
+		v, ok = m.Measure(g.Metric, Scope{Scenario: scenario, Step: g.Step, Phase: g.Phase})
 	}
 	if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
 		r.Missing = true

@@ -24,7 +24,8 @@ const opsHint = "want <, <=, >, >=, == or !="
 
 // ParseGate parses a gate written as
 //
-//	METRIC [ "{" "step" ":" NAME "}" ] OP NUMBER [UNIT]
+//	METRIC [ "{" SELECTOR { "," SELECTOR } "}" ] OP NUMBER [UNIT]
+//	SELECTOR = "step" ":" NAME | "phase" ":" ( "setup" | "warmup" | "main" )
 //
 // for example "p95 < 2s", "p(99.9){step:map} <= 1500ms", "error_rate < 0.1%",
 // "throughput >= 100/s" or "sessions_lost == 0". Whitespace between tokens
@@ -75,7 +76,7 @@ func (p *gateParser) gate() (Gate, error) {
 	}
 	p.skipSpace()
 	if p.peek() == '{' {
-		if g.Step, err = p.selector(g.Metric); err != nil {
+		if g.Step, g.Phase, err = p.selectors(g.Metric); err != nil {
 			return Gate{}, err
 		}
 		p.skipSpace()
@@ -187,43 +188,65 @@ func quantileMetric(q float64, raw bool) Metric {
 	return m
 }
 
-// selector reads "{step:NAME}".
-func (p *gateParser) selector(m Metric) (string, error) {
+// selectorsHint says what may stand between the braces.
+const selectorsHint = "want {step:NAME}, {phase:setup|warmup|main} or both, comma-separated"
+
+// selectors reads "{KEY:VALUE[,KEY:VALUE]}" with the keys step and phase.
+func (p *gateParser) selectors(m Metric) (step string, phase Phase, err error) {
 	open := p.pos
 	p.pos++ // {
-	p.skipSpace()
-	keyAt := p.pos
-	key := p.take(isMetricRune)
-	switch key {
-	case "step":
-	case "":
-		return "", p.fail(keyAt, "missing selector in {...} (want {step:NAME})")
-	default:
-		return "", p.fail(keyAt, "unknown selector %q (want {step:NAME})", key)
+	seen := map[string]bool{}
+	for {
+		p.skipSpace()
+		keyAt := p.pos
+		key := p.take(isMetricRune)
+		switch {
+		case key == "":
+			return "", 0, p.fail(keyAt, "missing selector in {...} (%s)", selectorsHint)
+		case key != "step" && key != "phase":
+			return "", 0, p.fail(keyAt, "unknown selector %q (%s)", key, selectorsHint)
+		case seen[key]:
+			return "", 0, p.fail(keyAt, "selector %s given twice", key)
+		}
+		seen[key] = true
+		p.skipSpace()
+		if p.peek() != ':' {
+			return "", 0, p.fail(p.pos, "missing : after %s (%s)", key, selectorsHint)
+		}
+		p.pos++
+		p.skipSpace()
+		valueAt := p.pos
+		value := p.take(isStepRune)
+		if value == "" {
+			return "", 0, p.fail(valueAt, "missing %s name (%s)", key, selectorsHint)
+		}
+		if key == "step" {
+			step = value
+		} else {
+			ph, ok := ParsePhase(value)
+			if !ok {
+				return "", 0, p.fail(valueAt, "unknown phase %q (want setup, warmup or main)", value)
+			}
+			phase = ph
+		}
+		p.skipSpace()
+		if p.peek() == ',' {
+			p.pos++
+			continue
+		}
+		if p.peek() != '}' {
+			return "", 0, p.fail(p.pos, "missing } after %s %q", key, value)
+		}
+		p.pos++
+		break
 	}
-	p.skipSpace()
-	if p.peek() != ':' {
-		return "", p.fail(p.pos, "missing : after step (want {step:NAME})")
-	}
-	p.pos++
-	p.skipSpace()
-	nameAt := p.pos
-	name := p.take(isStepRune)
-	if name == "" {
-		return "", p.fail(nameAt, "missing step name (want {step:NAME})")
-	}
-	p.skipSpace()
-	if p.peek() != '}' {
-		return "", p.fail(p.pos, "missing } after step name %q", name)
-	}
-	p.pos++
 	if m.FromTarget() {
-		return "", p.fail(open, "%s is scraped from the target and has no steps", m.Name)
+		return "", 0, p.fail(open, "%s is scraped from the target and has no steps or phases", m.Name)
 	}
 	if m.FromEvents() {
-		return "", p.fail(open, "%s is measured around the scenario's events and has no steps", m.Name)
+		return "", 0, p.fail(open, "%s is measured around the scenario's events and has no steps or phases", m.Name)
 	}
-	return name, nil
+	return step, phase, nil
 }
 
 // op reads a comparison operator after subject.

@@ -83,6 +83,7 @@ const (
 	MetricSessionsUnverified  = "sessions_unverified"
 	MetricChecksFailed        = "checks_failed"
 	MetricDropped             = "dropped"
+	MetricSetupFailed         = "setup_failed"
 	MetricSerializationErrors = "serialization_errors"
 )
 
@@ -182,6 +183,7 @@ var namedMetrics = map[string]Metric{
 	MetricSessionsUnverified:  {Name: MetricSessionsUnverified, Kind: KindCount},
 	MetricChecksFailed:        {Name: MetricChecksFailed, Kind: KindCount},
 	MetricDropped:             {Name: MetricDropped, Kind: KindCount},
+	MetricSetupFailed:         {Name: MetricSetupFailed, Kind: KindCount},
 	MetricSerializationErrors: {Name: MetricSerializationErrors, Kind: KindCount},
 	MetricRecoveryTime:        {Name: MetricRecoveryTime, Kind: KindLatency},
 	MetricExcessErrors:        {Name: MetricExcessErrors, Kind: KindCount},

@@ -56,6 +56,9 @@ func ParseSessionOutcome(s string) SessionOutcome {
 type Result struct {
 	// Scenario names the scenario that sent the request.
 	Scenario string
+	// Phase is the part of the scenario that sent it; gates judge the main
+	// phase unless they name another.
+	Phase Phase
 	// Step names the scenario step (for example "upload" or "map"); it is the
 	// unit that per-endpoint gates and charts group by.
 	Step   string

@@ -174,7 +174,7 @@ func runScenario(ctx context.Context, s *suite.Suite, sc *suite.Scenario, st sta
 		if !cfg.skipSetup {
 			return next
 		}
-		f := &setupFilter{remaining: users * len(sc.Setup), next: next}
+		f := &setupFilter{next: next}
 		setups = append(setups, f)
 		return f
 	}
@@ -207,18 +207,17 @@ func runScenario(ctx context.Context, s *suite.Suite, sc *suite.Scenario, st sta
 	return run
 }
 
-// setupFilter drops the first results of a scenario, its setup's: the
-// engine delivers every user's setup results before any other.
+// setupFilter drops a scenario's setup results, counting them, and
+// passes every other result on.
 type setupFilter struct {
-	remaining, seen, failed int
-	next                    loadharness.Sink
+	seen, failed int
+	next         loadharness.Sink
 }
 
-// Add drops r while setup results remain, counting the failed ones, and
-// passes every later result on.
+// Add drops r when it is a setup result, counting the failed ones, and
+// passes every other result on.
 func (f *setupFilter) Add(r *loadharness.Result) {
-	if f.remaining > 0 {
-		f.remaining--
+	if r.Phase == loadharness.PhaseSetup {
 		f.seen++
 		if r.Failed() {
 			f.failed++

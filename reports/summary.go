@@ -63,8 +63,15 @@ type ScenarioSummary struct {
 	// (a number of users, no rate). The aggregate cannot know it: the
 	// harness fills it in.
 	AskedRPS float64 `json:"asked_rps"`
+	// Figures are the main phase's: what gates judge by default.
 	Figures
 	Steps []StepSummary `json:"steps"`
+	// Setup and Warmup are the figures of those phases, nil when the
+	// scenario had none; SetupFailed counts users whose setup had a failed
+	// request or check.
+	Setup       *Figures `json:"setup,omitempty"`
+	Warmup      *Figures `json:"warmup,omitempty"`
+	SetupFailed int      `json:"setup_failed"`
 }
 
 // StepSummary is one step's figures within a scenario.
@@ -82,6 +89,22 @@ func BuildScenarioSummaries(a *aggregate.Aggregate) []ScenarioSummary {
 			Name:    name,
 			Figures: figuresOf(a.Snapshot(loadharness.Scope{Scenario: name})),
 			Steps:   []StepSummary{},
+		}
+		for _, p := range []loadharness.Phase{loadharness.PhaseSetup, loadharness.PhaseWarmup} {
+			st := a.Snapshot(loadharness.Scope{Scenario: name, Phase: p})
+			if st.Requests+st.Dropped == 0 {
+				continue
+			}
+			f := figuresOf(st)
+			if p == loadharness.PhaseSetup {
+				sc.Setup = &f
+			} else {
+				sc.Warmup = &f
+			}
+		}
+		if n, ok := a.Measure(loadharness.Metric{Name: loadharness.MetricSetupFailed, Kind: loadharness.KindCount},
+			loadharness.Scope{Scenario: name}); ok {
+			sc.SetupFailed = int(n)
 		}
 		for _, step := range a.Steps(name) {
 			sc.Steps = append(sc.Steps, StepSummary{

@@ -68,15 +68,30 @@ func writeScenarioRows(w io.Writer, scenarios []ScenarioSummary) {
 	latency := loadharness.KindLatency.Format
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SCENARIO\tREQUESTS\tRPS\tP50\tP95\tP99\tERRORS\tSESSIONS LOST")
-	for _, sc := range scenarios {
-		errs := strconv.Itoa(sc.Failed)
-		if sc.Requests > 0 {
-			errs += " (" + loadharness.KindRatio.Format(float64(sc.Failed)/float64(sc.Requests)) + ")"
+	row := func(name string, f Figures) {
+		failed := f.Failed + f.Dropped
+		errs := strconv.Itoa(failed)
+		if due := f.Requests + f.Dropped; due > 0 {
+			errs += " (" + loadharness.KindRatio.Format(float64(failed)/float64(due)) + ")"
+		}
+		if f.Dropped > 0 {
+			errs += fmt.Sprintf(", %d dropped", f.Dropped)
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%d of %d\n",
-			sc.Name, sc.Requests, strconv.FormatFloat(sc.ThroughputRPS, 'f', 1, 64),
-			latency(sc.Latency.P50), latency(sc.Latency.P95), latency(sc.Latency.P99),
-			errs, sc.SessionsLost, sc.SessionsChecked)
+			name, f.Requests, strconv.FormatFloat(f.ThroughputRPS, 'f', 1, 64),
+			latency(f.Latency.P50), latency(f.Latency.P95), latency(f.Latency.P99),
+			errs, f.SessionsLost, f.SessionsChecked)
+	}
+	for _, sc := range scenarios {
+		// Setup and warm-up get rows of their own, below the main phase
+		// that the gates judge.
+		row(sc.Name, sc.Figures)
+		if sc.Setup != nil {
+			row("  setup", *sc.Setup)
+		}
+		if sc.Warmup != nil {
+			row("  warm-up", *sc.Warmup)
+		}
 	}
 	_ = tw.Flush() // errors reach errWriter
 }

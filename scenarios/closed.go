@@ -132,6 +132,7 @@ func (d *closedDriver) deliver(res *loadharness.Result) {
 		return
 	}
 	res.Seq = d.e.seqBase + d.results
+	res.Phase = d.ph.kind.resultPhase()
 	d.results++
 	if d.ph.deliver {
 		d.e.opts.Sink.Add(res)

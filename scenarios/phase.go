@@ -7,6 +7,8 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"loadharness"
 )
 
 // phaseKind names the parts of a scenario run, each one Vegeta attack.
@@ -20,6 +22,18 @@ const (
 	// phaseMain is the measured load.
 	phaseMain
 )
+
+// resultPhase is the phase its results carry.
+func (k phaseKind) resultPhase() loadharness.Phase {
+	switch k {
+	case phaseSetup:
+		return loadharness.PhaseSetup
+	case phaseWarmup:
+		return loadharness.PhaseWarmup
+	default:
+		return loadharness.PhaseMain
+	}
+}
 
 // String names the phase in logs.
 func (k phaseKind) String() string {
@@ -121,10 +135,10 @@ func (ph *phase) fail(err error) {
 // newPhase prepares a phase of kind; open-model phases pace with s.
 func (e *engine) newPhase(kind phaseKind, d time.Duration, s *schedule) *phase {
 	users := uint64(len(e.pool.users))
-	ph := &phase{kind: kind, e: e, duration: d, workers: users, deliver: kind != phaseWarmup, done: make(chan struct{})}
+	ph := &phase{kind: kind, e: e, duration: d, workers: users, deliver: true, done: make(chan struct{})}
 	switch {
 	case kind == phaseSetup:
-		ph.pacer = vegeta.Rate{}
+		ph.pacer = setupPacer(len(e.pool.users)*e.plan.nSetup, e.sc.SetupRamp)
 		ph.workers = min(users, maxSetupConcurrency)
 		ph.total = int64(len(e.pool.users) * e.plan.nSetup)
 		ph.limit = max(minSetupLimit, e.sc.Duration)
@@ -197,6 +211,7 @@ func (e *engine) runPhase(ctx context.Context, ph *phase) (phaseStats, error) {
 		st.results++
 		st.targetTime += e.res.Latency
 		if ph.deliver {
+			e.res.Phase = ph.kind.resultPhase()
 			e.res.Seq += e.seqBase
 			e.opts.Sink.Add(&e.res)
 		}
@@ -218,4 +233,13 @@ func (e *engine) runPhase(ctx context.Context, ph *phase) (phaseStats, error) {
 	ph.errMu.Lock()
 	defer ph.errMu.Unlock()
 	return st, ph.err
+}
+
+// setupPacer spreads hits setup requests evenly over ramp; with no ramp
+// they go as fast as the workers allow.
+func setupPacer(hits int, ramp time.Duration) vegeta.Pacer {
+	if ramp <= 0 || hits <= 1 {
+		return vegeta.Rate{}
+	}
+	return vegeta.Rate{Freq: hits, Per: ramp}
 }

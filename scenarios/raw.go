@@ -31,6 +31,7 @@ const (
 	RawWorker   = "X-Loadtest-Worker"
 	RawDataset  = "X-Loadtest-Dataset"
 	RawDropped  = "X-Loadtest-Dropped" // hits never sent that the record stands for
+	RawPhase    = "X-Loadtest-Phase"   // setup or warmup; absent for the main phase
 )
 
 // maxRawLine bounds one line of a raw results file; a longer one is an error
@@ -80,6 +81,9 @@ func (rw *rawWriter) Add(r *loadharness.Result) {
 	set(RawInstance, r.Instance)
 	set(RawWorker, r.Worker)
 	set(RawDataset, r.Dataset)
+	if r.Phase != loadharness.PhaseMain {
+		set(RawPhase, r.Phase.String())
+	}
 	if r.Dropped > 0 {
 		set(RawDropped, strconv.FormatUint(uint64(r.Dropped), 10))
 	}
@@ -245,6 +249,7 @@ func fromVegeta(vr *vegeta.Result, out *loadharness.Result) {
 	out.Instance = cmp.Or(firstValue(h, RawInstance), firstValue(h, "X-Instance"))
 	out.Worker = cmp.Or(firstValue(h, RawWorker), firstValue(h, "X-Worker"))
 	out.Dataset = firstValue(h, RawDataset)
+	out.Phase, _ = loadharness.ParsePhase(firstValue(h, RawPhase))
 }
 
 // methodPath names a step of a plain Vegeta file: "GET /map".

@@ -17,8 +17,8 @@ type RunOptions struct {
 	// BaseURL is the target, for example http://127.0.0.1:8080; step paths
 	// are joined to it.
 	BaseURL string
-	// Sink receives every result of the setup and measured parts (warm-up
-	// results are dropped) from one goroutine, in arrival order.
+	// Sink receives every result of the setup, warm-up and measured parts,
+	// each marked with its Phase, from one goroutine, in arrival order.
 	Sink loadharness.Sink
 	// Session says how responses prove session integrity; the zero value
 	// means suite.DefaultSessionProbe.

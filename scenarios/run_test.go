@@ -416,10 +416,19 @@ func TestSetupAndWarmup(t *testing.T) {
 		}
 		seqs[r.Seq] = true
 		if r.Step == "login" {
+			if r.Phase != loadharness.PhaseSetup {
+				t.Fatalf("login result in phase %s, want setup", r.Phase)
+			}
 			continue
 		}
-		if r.Sent.Before(out.Started) {
-			t.Fatalf("a warm-up result was delivered: sent %s before start %s", r.Sent, out.Started)
+		if want := loadharness.PhaseMain; r.Sent.Before(out.Started) {
+			want = loadharness.PhaseWarmup
+			if r.Phase != want {
+				t.Fatalf("result sent %s before the main phase (%s) is in phase %s, want %s", r.Sent, out.Started, r.Phase, want)
+			}
+			continue
+		} else if r.Phase != want {
+			t.Fatalf("main-phase result in phase %s", r.Phase)
 		}
 		if r.Seq <= maxLoginSeq {
 			t.Fatalf("main seq %d not after setup seq %d", r.Seq, maxLoginSeq)

@@ -1,6 +1,7 @@
 package aggregate
 
 import (
+	"slices"
 	"sync"
 	"time"
 
@@ -20,8 +21,12 @@ import (
 // once every scope, second, latency bucket, status code and user it meets has
 // been seen.
 type Aggregate struct {
-	mu        sync.Mutex
-	start     time.Time
+	mu    sync.Mutex
+	start time.Time
+	// phase is the phase whose results this aggregate folds: the main one,
+	// or, for the aggregates in phases, setup or warm-up.
+	phase     loadharness.Phase
+	phases    map[loadharness.Phase]*Aggregate
 	run       *scopeStats
 	scenarios map[string]*scenarioStats
 	order     []string // scenarios in order of first sight
@@ -64,6 +69,10 @@ func (a *Aggregate) Start() time.Time { return a.start }
 // Add folds r into the step's, the scenario's and the run's figures. It does
 // not keep r.
 func (a *Aggregate) Add(r *loadharness.Result) {
+	if r.Phase != a.phase {
+		a.phaseOf(r.Phase, true).Add(r)
+		return
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if r.Dropped > 0 {
@@ -140,8 +149,23 @@ func (a *Aggregate) observe(r *loadharness.Result) observation {
 // Scenarios lists the scenarios seen, in order of first sight.
 func (a *Aggregate) Scenarios() []string {
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	return append([]string(nil), a.order...)
+	names := append([]string(nil), a.order...)
+	children := make([]*Aggregate, 0, len(a.phases))
+	for _, p := range loadharness.Phases {
+		if c := a.phases[p]; c != nil {
+			children = append(children, c)
+		}
+	}
+	a.mu.Unlock()
+	// A scenario whose users never got past setup is a scenario too.
+	for _, c := range children {
+		for _, name := range c.Scenarios() {
+			if !slices.Contains(names, name) {
+				names = append(names, name)
+			}
+		}
+	}
+	return names
 }
 
 // Steps lists the steps seen in scenario, in order of first sight; for ""

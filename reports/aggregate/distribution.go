@@ -23,6 +23,12 @@ const percentileTicks = 5
 // nil when the scope saw no request. Values are clamped to the exact
 // minimum and maximum, so the last point is the largest latency seen.
 func (a *Aggregate) Percentiles(scope loadharness.Scope) []PercentilePoint {
+	if b := a.phaseOf(scope.Phase, false); b != a {
+		if b == nil {
+			return nil
+		}
+		return b.Percentiles(scope)
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	s := a.lookup(scope)
@@ -50,6 +56,12 @@ func (a *Aggregate) Percentiles(scope loadharness.Scope) []PercentilePoint {
 // resample the run second by second without a slice of every result. fn runs
 // with the aggregate locked and must not call its methods.
 func (a *Aggregate) VisitSecondLatencies(scope loadharness.Scope, raw bool, fn func(second int, valueUS, count int64)) {
+	if b := a.phaseOf(scope.Phase, false); b != a {
+		if b != nil {
+			b.VisitSecondLatencies(scope, raw, fn)
+		}
+		return
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	s := a.lookup(scope)

@@ -20,6 +20,15 @@ import (
 // (sessionBook), and sessions_lost is not measured while no session was
 // checked.
 func (a *Aggregate) Measure(m loadharness.Metric, scope loadharness.Scope) (float64, bool) {
+	if b := a.phaseOf(scope.Phase, false); b != a {
+		if b == nil {
+			return 0, false
+		}
+		return b.Measure(m, scope)
+	}
+	if m.Name == loadharness.MetricSetupFailed {
+		return a.setupFailed(scope)
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	s := a.lookup(scope)

@@ -18,6 +18,11 @@ func (a *Aggregate) Merge(other *Aggregate) error {
 	if other == a {
 		return errors.New("merge aggregate: cannot merge an aggregate into itself")
 	}
+	for p, child := range other.phaseAggregates() {
+		if err := a.phaseOf(p, true).Merge(child); err != nil {
+			return err
+		}
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	other.mu.Lock()
@@ -62,6 +67,9 @@ func (s *scopeStats) merge(from *scopeStats, offset int, remap []int) {
 		s.checkFailures.add(msg, n)
 	}
 	s.sessions.merge(&from.sessions)
+	for u := range from.failedUsers {
+		s.failedUsers[u] = struct{}{}
+	}
 	for i, n := range from.instances {
 		if n != 0 {
 			s.instances = countAt(s.instances, mapIndex(remap, i), n)

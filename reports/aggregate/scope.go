@@ -46,10 +46,13 @@ type scopeStats struct {
 	codes                 map[uint16]uint64
 	errors, checkFailures cappedCounter
 	sessions              sessionBook
-	instances             []uint64 // requests by instance index
-	seen                  bool
-	firstSent, lastEnd    int64 // Unix nanoseconds
-	seconds               []second
+	// failedUsers are the users with a failed request or check here
+	// (setup_failed reads the setup phase's); memory grows with users.
+	failedUsers        map[uint32]struct{}
+	instances          []uint64 // requests by instance index
+	seen               bool
+	firstSent, lastEnd int64 // Unix nanoseconds
+	seconds            []second
 	// staged holds the newest second's latencies until they are flushed
 	// into seconds.
 	staged secondStage
@@ -57,10 +60,11 @@ type scopeStats struct {
 
 func newScopeStats() *scopeStats {
 	return &scopeStats{
-		corrected: newLatencyStats(),
-		raw:       newLatencyStats(),
-		codes:     make(map[uint16]uint64),
-		sessions:  newSessionBook(),
+		corrected:   newLatencyStats(),
+		raw:         newLatencyStats(),
+		codes:       make(map[uint16]uint64),
+		sessions:    newSessionBook(),
+		failedUsers: make(map[uint32]struct{}),
 	}
 }
 
@@ -76,6 +80,9 @@ func (s *scopeStats) add(r *loadharness.Result, o *observation) {
 	s.codes[r.Code]++
 	if r.Error != "" {
 		s.errors.add(r.Error, 1)
+	}
+	if o.failed || r.CheckFailure != "" {
+		s.failedUsers[r.User] = struct{}{}
 	}
 	if r.CheckFailure != "" {
 		s.checksFailed++

@@ -115,6 +115,12 @@ func ActiveWindow(seconds []SecondStats) (first, last int) {
 // figures. Scope{} is the whole run, Scope{Scenario: s} one scenario, and
 // Scope{Step: x} step x across every scenario.
 func (a *Aggregate) Snapshot(scope loadharness.Scope) Stats {
+	if b := a.phaseOf(scope.Phase, false); b != a {
+		if b == nil {
+			return Stats{}
+		}
+		return b.Snapshot(scope)
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	s := a.lookup(scope)
@@ -155,6 +161,12 @@ func (a *Aggregate) Snapshot(scope loadharness.Scope) Stats {
 // last second that saw a request, empty seconds included so charts show
 // gaps.
 func (a *Aggregate) Seconds(scope loadharness.Scope) []SecondStats {
+	if b := a.phaseOf(scope.Phase, false); b != a {
+		if b == nil {
+			return nil
+		}
+		return b.Seconds(scope)
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	s := a.lookup(scope)

@@ -19,7 +19,8 @@
 //	    users: 100                      # the users, each its own session
 //	    rate: 150/s                     # open model; or ramp: {from, to}, stages: [{rate, duration}];
 //	                                    # none: closed model, with think time between requests
-//	    warmup: 3s                      # load whose results are dropped
+//	    warmup: 3s                      # load sent before measuring (the warm-up phase's figures)
+//	    setup_ramp: 2s                  # spread the users' setup over this long (default 20ms a user, at most 2s)
 //	    duration: 30s
 //	    setup: [login, upload]          # once per user, before the timed part
 //	    steps: [map]                    # built-in names (login, upload, dataset, map) or full steps

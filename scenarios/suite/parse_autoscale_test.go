@@ -194,7 +194,7 @@ func TestEventSuites(t *testing.T) {
 	if len(replaced) != 3 {
 		t.Errorf("rolling-restart replaces instances %v, want each of 3", replaced)
 	}
-	if got, want := gates(rolling), "errors,sessions_lost,p95"; got != want {
+	if got, want := gates(rolling), "setup_failed,errors,sessions_lost,p95"; got != want {
 		t.Errorf("rolling-restart gates %s, want %s", got, want)
 	}
 }

@@ -58,6 +58,7 @@ func (w *walker) scenarios(n *yaml.Node, s *Suite) []*Scenario {
 // scenarioNodes holds the value nodes a scenario's cross-field checks point at.
 type scenarioNodes struct {
 	duration, think, rate, ramp, stages, pick *yaml.Node
+	setupRamp                                 *yaml.Node
 	setup, steps                              []parsedStep
 	actions                                   []parsedAction
 }
@@ -78,6 +79,7 @@ func (w *walker) scenario(n *yaml.Node, s *Suite) *Scenario {
 		{"think", func(v *yaml.Node) { nodes.think = v; sc.Think, _ = w.duration(v, "think", 0, MaxThink) }},
 		{"duration", func(v *yaml.Node) { nodes.duration = v; sc.Duration, _ = w.duration(v, "duration", 1, MaxDuration) }},
 		{"warmup", func(v *yaml.Node) { sc.Warmup, _ = w.duration(v, "warmup", 0, MaxWarmup) }},
+		{"setup_ramp", func(v *yaml.Node) { nodes.setupRamp = v; sc.SetupRamp, _ = w.duration(v, "setup_ramp", 0, MaxWarmup) }},
 		{"rate", func(v *yaml.Node) {
 			nodes.rate = v
 			if r, ok := w.rate(v, "rate"); ok {
@@ -104,6 +106,9 @@ func (w *walker) scenario(n *yaml.Node, s *Suite) *Scenario {
 	w.require(n, what, seen, "name", "users", "steps")
 	w.loadModel(n, what, sc, &nodes)
 	sc.Setup = w.checkSteps(nodes.setup, s, sc, true)
+	if nodes.setupRamp == nil {
+		sc.SetupRamp = DefaultSetupRamp(sc.Users)
+	}
 	sc.Steps = w.checkSteps(nodes.steps, s, sc, false)
 	sc.Actions = w.checkActions(nodes.actions, s, sc)
 	sc.Gates = append(slices.Clone(s.Gates), ownGates...)

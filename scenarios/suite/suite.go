@@ -64,12 +64,16 @@ type Scenario struct {
 	// Duration is how long load is measured, after Warmup.
 	Duration time.Duration
 	// Warmup is how long load is sent before measuring; its results are
-	// dropped.
+	// the warm-up phase's, apart from the measured figures.
 	Warmup time.Duration
 	Load   LoadModel
 	// Setup runs once per user before the timed part (for example login and
-	// upload); its results are delivered like any other.
+	// upload); its results are delivered marked as the setup phase's.
 	Setup []Step
+	// SetupRamp spreads the setup requests evenly over this long, so that
+	// the users do not all log in at once; 0 sends them as fast as the
+	// users can. A parsed suite that says nothing has DefaultSetupRamp.
+	SetupRamp time.Duration
 	// Steps are what users repeat for the scenario's duration.
 	Steps []Step
 	Pick  Pick
@@ -157,4 +161,18 @@ func (sc *Scenario) StepNames() []string {
 		}
 	}
 	return names
+}
+
+// Setup pacing: DefaultSetupRamp gives each user setupRampPerUser, at most
+// maxDefaultSetupRamp in all, so that a hundred users log in over two
+// seconds rather than in one burst that a service's queue would reject.
+const (
+	setupRampPerUser    = 20 * time.Millisecond
+	maxDefaultSetupRamp = 2 * time.Second
+)
+
+// DefaultSetupRamp is the setup ramp of a scenario of users users that does
+// not name one.
+func DefaultSetupRamp(users int) time.Duration {
+	return min(time.Duration(users)*setupRampPerUser, maxDefaultSetupRamp)
 }
