@@ -67,10 +67,14 @@ func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (R
 		Outcomes:    map[string]scenarios.Outcome{},
 		Environment: environment(info),
 	}
-	var sampler *targetSampler
-	if cfg.sampleEvery > 0 {
-		sampler = startTargetSampler(ctx, st, s.Stack.Workers, cfg.sampleEvery)
+	// The sampler always reads the target's counters during a scenario
+	// (their increase is taken per series, a killed instance's included);
+	// it keeps samples for the charts only when asked to.
+	every := cfg.sampleEvery
+	if every <= 0 {
+		every = DefaultSampleInterval
 	}
+	sampler := startTargetSampler(ctx, st, s.Stack.Workers, every, cfg.sampleEvery > 0)
 	agg := aggregate.New(time.Now())
 	// rec measures around events (recovery_time and the like); tap feeds a
 	// scaling policy's p95 signal.
@@ -83,7 +87,8 @@ func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (R
 		if ctx.Err() != nil {
 			break
 		}
-		before := scrape.Scrape(ctx, st.MetricsURLs())
+		counters := newCounterIncrease(scrape.Scrape(ctx, st.MetricsURLs()))
+		sampler.track(counters)
 		events := watchScenario(ctx, sc, st, rec, tap, cfg.logf)
 		sr := runScenario(ctx, s, sc, st, agg, sink, events, cfg)
 		res.SetupRequests += sr.setupRequests
@@ -97,7 +102,9 @@ func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (R
 			res.Summary.InvalidReasons = append(res.Summary.InvalidReasons, prefixed(sc.Name, sr.outcome.Reasons)...)
 		}
 		after := scrape.Scrape(context.WithoutCancel(ctx), st.MetricsURLs())
-		targetDeltas[sc.Name] = after.Delta(before)
+		sampler.track(nil)
+		counters.observe(after)
+		targetDeltas[sc.Name] = counters.result()
 		for _, missed := range after.Missed {
 			cfg.logf("metrics of %s: %s", sc.Name, missed)
 		}
@@ -133,9 +140,7 @@ func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (R
 		runErr = fmt.Errorf("%w: %v", ErrInterrupted, context.Cause(ctx))
 	}
 	res.Summary.Verdict = loadharness.Judge(res.Summary.Evidence()).Verdict
-	if sampler != nil {
-		res.Target = sampler.Stop()
-	}
+	res.Target = sampler.Stop()
 	res.Aggregate = agg
 	res.Summary.Finished = time.Now()
 	if cfg.progress != nil {

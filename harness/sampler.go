@@ -25,19 +25,32 @@ type redisAddresser interface {
 }
 
 // targetSampler reads the target's gauges and counters (and Redis's
-// clients and memory when reachable) on a ticker until stopped, into a
-// bounded series: one sample per interval, so hours of run stay small.
+// clients and memory when reachable) on a ticker until stopped. Each
+// reading goes to the scenario's counter window (track), so that a counter
+// of an instance killed mid-scenario counts up to its last reading; when
+// keep is set, it also goes into a bounded series for the charts: one
+// sample per interval, so hours of run stay small.
 type targetSampler struct {
 	stop    context.CancelFunc
 	done    chan struct{}
+	keep    bool
 	mu      sync.Mutex
+	tracker *counterIncrease
 	samples []reports.TargetSample
 }
 
-// startTargetSampler starts sampling stack every interval.
-func startTargetSampler(ctx context.Context, st stack.Stack, workers int, interval time.Duration) *targetSampler {
+// track sends the readings from now on to c (nil: to no window).
+func (s *targetSampler) track(c *counterIncrease) {
+	s.mu.Lock()
+	s.tracker = c
+	s.mu.Unlock()
+}
+
+// startTargetSampler starts sampling stack every interval, keeping the
+// samples for charts when keep is set.
+func startTargetSampler(ctx context.Context, st stack.Stack, workers int, interval time.Duration, keep bool) *targetSampler {
 	ctx, cancel := context.WithCancel(ctx)
-	s := &targetSampler{stop: cancel, done: make(chan struct{})}
+	s := &targetSampler{stop: cancel, done: make(chan struct{}), keep: keep}
 	scrape := newScraper(workers)
 	redisAddr := ""
 	if r, ok := st.(redisAddresser); ok {
@@ -54,6 +67,15 @@ func startTargetSampler(ctx context.Context, st stack.Stack, workers int, interv
 			case <-tick.C:
 			}
 			m := scrape.Scrape(ctx, st.MetricsURLs())
+			s.mu.Lock()
+			tracker := s.tracker
+			s.mu.Unlock()
+			if tracker != nil && ctx.Err() == nil {
+				tracker.observe(m)
+			}
+			if !s.keep {
+				continue
+			}
 			values := make(map[string]float64, len(m.Values)+2)
 			for name, v := range m.Values {
 				if strings.HasPrefix(name, "target_") {

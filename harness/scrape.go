@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,27 +17,18 @@ import (
 // TargetMetrics is one reading of the target's Prometheus counters, summed
 // over every instance and every worker process the scraper reached.
 type TargetMetrics struct {
+	// At is when the reading started.
+	At time.Time
 	// Values maps a metric name to its value summed over label sets,
 	// instances and workers (counters and gauges alike).
 	Values map[string]float64
+	// Series holds each series' own value, for increases taken per series
+	// (counterIncrease).
+	Series map[seriesKey]float64
 	// Workers is how many distinct instance/worker pairs answered.
 	Workers int
 	// Missed lists endpoints that could not be scraped.
 	Missed []string
-}
-
-// Delta returns the increase of each metric from before to m: what a run
-// caused. A counter that went down (its worker restarted) counts from zero.
-func (m TargetMetrics) Delta(before TargetMetrics) TargetMetrics {
-	out := TargetMetrics{Values: make(map[string]float64, len(m.Values)), Workers: m.Workers, Missed: m.Missed}
-	for name, v := range m.Values {
-		d := v - before.Values[name]
-		if d < 0 {
-			d = v
-		}
-		out.Values[name] = d
-	}
-	return out
 }
 
 // scraper reads /metrics from every instance. Each instance has W worker
@@ -61,7 +53,7 @@ func newScraper(workers int) *scraper {
 
 // Scrape reads every URL concurrently and sums what it found.
 func (s *scraper) Scrape(ctx context.Context, urls []string) TargetMetrics {
-	total := TargetMetrics{Values: map[string]float64{}}
+	total := TargetMetrics{At: time.Now(), Values: map[string]float64{}, Series: map[seriesKey]float64{}}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for _, u := range urls {
@@ -74,10 +66,11 @@ func (s *scraper) Scrape(ctx context.Context, urls []string) TargetMetrics {
 			if err != nil {
 				total.Missed = append(total.Missed, fmt.Sprintf("%s: %v", u, err))
 			}
-			for _, values := range perWorker {
+			for worker, series := range perWorker {
 				total.Workers++
-				for name, v := range values {
-					total.Values[name] += v
+				for _, sv := range series {
+					total.Values[sv.name] += sv.value
+					total.Series[seriesKey{endpoint: u, worker: worker, name: sv.name, labels: sv.labels, counter: sv.counter}] += sv.value
 				}
 			}
 		}()
@@ -86,8 +79,8 @@ func (s *scraper) Scrape(ctx context.Context, urls []string) TargetMetrics {
 	return total
 }
 
-func (s *scraper) scrapeInstance(ctx context.Context, url string) (map[string]map[string]float64, error) {
-	perWorker := map[string]map[string]float64{}
+func (s *scraper) scrapeInstance(ctx context.Context, url string) (map[string][]seriesValue, error) {
+	perWorker := map[string][]seriesValue{}
 	var lastErr error
 	for attempt := 0; attempt < 8*s.workers && len(perWorker) < s.workers; attempt++ {
 		worker, values, err := s.scrapeOnce(ctx, url)
@@ -106,7 +99,7 @@ func (s *scraper) scrapeInstance(ctx context.Context, url string) (map[string]ma
 	return perWorker, nil
 }
 
-func (s *scraper) scrapeOnce(ctx context.Context, url string) (string, map[string]float64, error) {
+func (s *scraper) scrapeOnce(ctx context.Context, url string) (string, []seriesValue, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return "", nil, err
@@ -126,22 +119,44 @@ func (s *scraper) scrapeOnce(ctx context.Context, url string) (string, map[strin
 	return resp.Header.Get("X-Worker"), values, nil
 }
 
-// parseMetrics sums every sample of each counter and gauge by name.
-func parseMetrics(resp *http.Response) (map[string]float64, error) {
+// seriesValue is one sample of a scrape.
+type seriesValue struct {
+	name, labels string
+	counter      bool
+	value        float64
+}
+
+// parseMetrics reads every sample of each metric family, one per label set;
+// histograms and summaries count their observations, as counters.
+func parseMetrics(resp *http.Response) ([]seriesValue, error) {
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	families, err := parser.TextToMetricFamilies(resp.Body)
 	if err != nil {
 		return nil, fmt.Errorf("parse metrics: %w", err)
 	}
-	values := make(map[string]float64, len(families))
+	var out []seriesValue
 	for name, fam := range families {
-		var sum float64
+		counter := fam.GetType() != dto.MetricType_GAUGE
 		for _, m := range fam.GetMetric() {
-			sum += sampleValue(fam.GetType(), m)
+			out = append(out, seriesValue{name: name, labels: labelText(m), counter: counter, value: sampleValue(fam.GetType(), m)})
 		}
-		values[name] = sum
 	}
-	return values, nil
+	return out, nil
+}
+
+// labelText writes a sample's labels as name="value" pairs in the order
+// the parser gives (sorted by name).
+func labelText(m *dto.Metric) string {
+	var b strings.Builder
+	for i, l := range m.GetLabel() {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(l.GetName())
+		b.WriteString("=")
+		b.WriteString(strconv.Quote(l.GetValue()))
+	}
+	return b.String()
 }
 
 func sampleValue(t dto.MetricType, m *dto.Metric) float64 {

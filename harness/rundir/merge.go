@@ -96,11 +96,12 @@ func mergeRuns(runs []*loadedRun, agg *aggregate.Aggregate) reports.ReportInput 
 }
 
 // recordedValues answers the metrics raw results cannot: counters the
-// target reported (serialization_errors, target:NAME), summed over the
-// inputs since each shard's scrape covers its own share of the load; and
-// the metrics measured around events (recovery_time, excess_errors, …),
-// which need the actions' start times a summary does not keep, taken as
-// the worst any input recorded, since shards share their events.
+// target reported (serialization_errors, target:NAME), and the metrics
+// measured around events (recovery_time, excess_errors, …), which need the
+// actions' start times a summary does not keep. Shards of one run load one
+// shared target and each scrapes all of it over about the same window, so
+// a counter is taken once: the largest reading, never the sum of N copies;
+// an event measure is the worst any input recorded.
 type recordedValues map[recordedKey][]float64
 
 type recordedKey struct{ scenario, metric, step string }
@@ -118,14 +119,7 @@ func (r recordedValues) Measure(m loadharness.Metric, s loadharness.Scope) (floa
 	if !ok || !(m.FromTarget() || m.FromEvents()) {
 		return 0, false
 	}
-	if m.FromEvents() {
-		return slices.Max(values), true
-	}
-	sum := 0.0
-	for _, v := range values {
-		sum += v
-	}
-	return sum, true
+	return slices.Max(values), true
 }
 
 var _ loadharness.Measurer = recordedValues(nil)
