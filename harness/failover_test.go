@@ -103,42 +103,23 @@ func gateResult(tb testing.TB, s reports.Summary, name string) loadharness.GateR
 	return loadharness.GateResult{}
 }
 
-// requireGates fails the test for every failed gate. Gates on timing
-// (latencies, recovery and reaction times, errors a starved balancer can
-// cause) are only logged when the host is overloaded before or after the
-// run, with the load said, so a failure there says which it was.
-func requireGates(t *testing.T, s reports.Summary, loadBefore float64, timing ...string) {
+// requireGates fails the test for every failed gate. No gate is excused
+// because the machine is busy: where a timing cannot hold on two cores, the
+// suite asks for less, and says so.
+func requireGates(t *testing.T, s reports.Summary) {
 	t.Helper()
-	overloaded := overloaded(loadBefore)
 	for _, g := range s.Gates {
 		t.Logf("gate %s", g.Display)
-		if g.Pass {
-			continue
+		if !g.Pass {
+			t.Errorf("gate failed: %s", g.Display)
 		}
-		isTiming := false
-		for _, name := range timing {
-			isTiming = isTiming || g.Gate.Metric.Name == name
-		}
-		if isTiming && overloaded {
-			t.Logf("NOT JUDGED: %s failed on an overloaded host (load %.1f per core before, %.1f after; judged below %.0f)",
-				g.Gate, loadBefore, harness.HostLoad(), harness.OverloadedHost)
-			continue
-		}
-		t.Errorf("gate failed: %s", g.Display)
 	}
-}
-
-// overloaded reports whether the host was overloaded before (loadBefore)
-// or is now.
-func overloaded(loadBefore float64) bool {
-	return max(loadBefore, harness.HostLoad()) > harness.OverloadedHost
 }
 
 func TestFailoverSuitePasses(t *testing.T) {
 	st := mustLoadSuite(t, "failover")
-	load := harness.HostLoad()
 	s := runEventSuite(t, st)
-	requireGates(t, s, load, "excess_errors", "recovery_time", "p95")
+	requireGates(t, s)
 
 	// The kill is an event of the summary, timed within the measured run.
 	var kills []loadharness.Event
@@ -155,7 +136,7 @@ func TestFailoverSuitePasses(t *testing.T) {
 	}
 	sc := scenarioByName(t, s, "failover")
 	// A user whose upload met a starved balancer has no data set to check.
-	if got, want := sc.SessionsChecked, 100; got != want && !overloaded(load) {
+	if got, want := sc.SessionsChecked, 100; got != want {
 		t.Errorf("sessions checked = %d, want every one of %d users", got, want)
 	}
 	if gateResult(t, s, "sessions_lost").Measured != 0 {
@@ -187,22 +168,8 @@ func TestFailoverOnTheBeforeShapeLosesSessions(t *testing.T) {
 
 func TestScaleOutSuitePasses(t *testing.T) {
 	st := mustLoadSuite(t, "scale-out")
-	load := harness.HostLoad()
 	s := runEventSuite(t, st)
-	// recovery_time is left out here: on two cores the backlog queued while
-	// one instance was saturated takes about 24 s to drain after the
-	// scale-out (the suite's gate says < 10s and fails in the report). The
-	// policy's own behaviour is what this test holds to.
-	judged := s
-	judged.Gates = nil
-	for _, g := range s.Gates {
-		if g.Gate.Metric.Name == loadharness.MetricRecoveryTime {
-			t.Logf("not judged here (see above): %s", g.Display)
-			continue
-		}
-		judged.Gates = append(judged.Gates, g)
-	}
-	requireGates(t, judged, load, "reaction_time", "scale_errors", "error_rate", "flaps", "scale_events")
+	requireGates(t, s)
 
 	var adds, removes []loadharness.Event
 	for _, ev := range s.Events {
@@ -228,11 +195,8 @@ func TestScaleOutSuitePasses(t *testing.T) {
 
 func TestRollingRestartSuitePasses(t *testing.T) {
 	st := mustLoadSuite(t, "rolling-restart")
-	load := harness.HostLoad()
 	s := runEventSuite(t, st)
-	// A balancer starved of CPU takes healthy backends out (its health
-	// checks time out), which shows as errors that no deploy caused.
-	requireGates(t, s, load, "p95", "errors")
+	requireGates(t, s)
 	var replaced []string
 	for _, ev := range s.Events {
 		if ev.Kind == string(loadharness.ActionReplaceInstance) && strings.HasPrefix(ev.Detail, "replaced by ") {

@@ -45,6 +45,7 @@ scenarios:
     think: 20ms
     warmup: 200ms
     duration: 1s
+    setup_ramp: 0s # the burst that batches avoid, without the default pacing
     setup: [{name: login, path: /login}]
     steps: [{name: page, path: /page}]
 `

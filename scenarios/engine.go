@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"loadharness"
@@ -35,6 +36,10 @@ type engine struct {
 	// constant URLs, parsed.
 	direct bool
 	urls   []*url.URL
+	// lag is the open model's generator lag over the main phase, recorded
+	// while measureLag is set.
+	lag        lagHistogram
+	measureLag atomic.Bool
 }
 
 // newEngine checks the scenario and options and builds the client.

@@ -36,6 +36,11 @@ type Outcome struct {
 	// When the target took little of it, a busy pool is the generator's
 	// doing (its workers were not scheduled), not the target's.
 	UsersHeld, TargetTime time.Duration
+	// GeneratorLagP50 and GeneratorLagP99 bound an open model's generator
+	// lag over LagSamples hits: due (or a user came free) to sent. It is
+	// the generator's own delay, measured rather than inferred.
+	GeneratorLagP50, GeneratorLagP99 time.Duration
+	LagSamples                       uint64
 	// GeneratorCores is the mean number of CPU cores this process used during
 	// the measured part (0 when not measured).
 	GeneratorCores float64
@@ -61,6 +66,12 @@ const (
 	// minTargetShare is the share of the users' held time the target must
 	// have taken for a busy pool to be the target's doing.
 	minTargetShare = 0.5
+	// maxGeneratorLag is the p99 generator lag above which the corrected
+	// latencies carry more of the generator's delay than a target's answer
+	// is worth judging by: the run is invalid.
+	maxGeneratorLag = 100 * time.Millisecond
+	// minLagSamples is the least hits the lag rule judges on.
+	minLagSamples = 100
 )
 
 // judge fills the rates and, when check is set (the run was not
@@ -104,6 +115,11 @@ func (o *Outcome) judge(users int, window time.Duration, sched *schedule, check 
 				o.Reasons = append(o.Reasons, reason)
 			}
 		}
+	}
+	if o.LagSamples >= minLagSamples && o.GeneratorLagP99 > maxGeneratorLag {
+		o.GeneratorBound = true
+		o.Reasons = append(o.Reasons, fmt.Sprintf("generator lag p99 ≤ %s (p50 ≤ %s) over %d hits, above %s: the generator, not the target, delayed the requests",
+			o.GeneratorLagP99, o.GeneratorLagP50, o.LagSamples, maxGeneratorLag))
 	}
 	procs := runtime.GOMAXPROCS(0)
 	if o.GeneratorCores > maxCPUShare*float64(procs) {

@@ -99,6 +99,7 @@ func (p *pool) giveBack(u *user) {
 func (p *pool) release(u *user) {
 	now := time.Now()
 	u.readyAt = now.Add(time.Duration(p.think.Load()))
+	u.freeSince = now
 	var held time.Duration
 	if !u.takenAt.IsZero() {
 		held, u.takenAt = now.Sub(u.takenAt), time.Time{}

@@ -97,10 +97,17 @@ func (e *engine) run(ctx context.Context) (Outcome, error) {
 	main := e.newPhase(phaseMain, sc.Duration, sched)
 	cpuBefore, cpuOK := processCPU()
 	e.pool.trackSaturation(open)
+	e.lag.reset()
+	e.measureLag.Store(open)
 	var actions *actionRunner
 	main.onStart = func(began time.Time) { actions = e.startActions(ctx, began) }
 	st, err := e.runPhase(ctx, main)
 	out.PoolSaturated, out.UsersHeld = e.pool.trackSaturation(false)
+	e.measureLag.Store(false)
+	out.LagSamples, out.GeneratorLagP50, out.GeneratorLagP99 = e.lag.count(), roundLag(e.lag.quantile(0.5)), roundLag(e.lag.quantile(0.99))
+	if open {
+		e.logf("%s: generator lag p50 ≤ %s, p99 ≤ %s over %d hits", sc.Name, out.GeneratorLagP50, out.GeneratorLagP99, out.LagSamples)
+	}
 	out.TargetTime = st.targetTime
 	if actions == nil {
 		actions = e.startActions(ctx, st.began) // not reached: runPhase always starts

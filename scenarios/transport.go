@@ -49,6 +49,17 @@ func (t *userTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	sp := &e.plan.steps[id.step]
 	sent := time.Now()
+	if id.intended > 0 && e.measureLag.Load() {
+		// The generator's own lag: from the due time, or from when this
+		// user came free if it was still busy then (a wait for a user,
+		// or for one of Vegeta's workers, which are as many, is the
+		// target's doing).
+		from := e.epoch.Add(id.intended)
+		if u.freeSince.After(from) {
+			from = u.freeSince
+		}
+		e.lag.record(sent.Sub(from))
+	}
 	// The URL is the converter's to fill, from Vegeta's copy, without a copy.
 	e.begin(&u.res, u, sp, "", sent)
 	addCookieHeader(req.Header, u.cookieHeader(id.step, req.URL, sent))

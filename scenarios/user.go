@@ -33,8 +33,9 @@ type user struct {
 	rng *rand.Rand
 	// readyAt is when the user may send again (closed model think time).
 	readyAt time.Time
-	// takenAt is when the pool handed the user out (Vegeta's path).
-	takenAt time.Time
+	// takenAt is when the pool handed the user out (Vegeta's path);
+	// freeSince is when its last request ended (zero: free from the start).
+	takenAt, freeSince time.Time
 	// dataset and checksum are what the user's session should hold, from its
 	// last captured upload; hasDataset is false until then.
 	dataset, checksum string

@@ -30,7 +30,9 @@ var truthMatrix = []matrix.Case{
 	{Name: "instance-killed-local-sessions", Suite: "testdata/kill-local-sessions.yaml",
 		Want: loadharness.VerdictFail, Gate: loadharness.MustParseGate("sessions_lost == 0")},
 	{Name: "generator-starved", Suite: "testdata/generator-starved.yaml",
-		Want: loadharness.VerdictInvalid},
+		Want: loadharness.VerdictInvalid, Runs: 5},
+	{Name: "slow-target-open", Suite: "testdata/slow-target-open.yaml",
+		Want: loadharness.VerdictFail, Runs: 5},
 	{Name: "healthy", Suite: "testdata/healthy.yaml",
 		Want: loadharness.VerdictPass, Runs: 5},
 }

@@ -71,6 +71,7 @@ func (a *Aggregate) Start() time.Time { return a.start }
 func (a *Aggregate) Add(r *loadharness.Result) {
 	if r.Phase != a.phase {
 		a.phaseOf(r.Phase, true).Add(r)
+		a.addSessionEvidence(r)
 		return
 	}
 	a.mu.Lock()
@@ -100,6 +101,21 @@ func (a *Aggregate) addDropped(r *loadharness.Result) {
 			s.secondAt(i).dropped += uint64(r.Dropped)
 		}
 	}
+}
+
+// addSessionEvidence folds what a setup or warm-up result says about its
+// user's session into the main phase's scenario and run figures: a session
+// is the user's across the scenario's phases (its data set is usually
+// captured in setup), so the session rule must see every phase.
+func (a *Aggregate) addSessionEvidence(r *loadharness.Result) {
+	if a.phase != loadharness.PhaseMain || (r.Dataset == "" && r.Session == loadharness.SessionUnchecked) {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	sent := r.Sent.UnixNano()
+	a.run.sessions.add(r, sent)
+	a.scenarioOf(r.Scenario).total.sessions.add(r, sent)
 }
 
 // scenarioOf returns a scenario's figures, creating them on first sight.

@@ -81,3 +81,21 @@ func TestSessionRuleAcrossShards(t *testing.T) {
 		t.Errorf("merged: lost %d, want %d", got, want)
 	}
 }
+
+// TestSessionRuleSpansPhases: the data sets are captured in setup and
+// checked in the main phase; one data set captured by two users in setup is
+// still a mix-up of the scenario.
+func TestSessionRuleSpansPhases(t *testing.T) {
+	start := time.Unix(1_700_000_000, 0)
+	a := New(start)
+	for u := range uint32(2) {
+		a.Add(&loadharness.Result{Scenario: "s", Step: "upload", Phase: loadharness.PhaseSetup, User: u, Sent: start, Code: 201, Dataset: "same"})
+	}
+	for u := range uint32(2) {
+		a.Add(&loadharness.Result{Scenario: "s", Step: "map", User: u, Sent: start.Add(time.Second), Code: 200, Session: loadharness.SessionKept})
+	}
+	st := a.Snapshot(loadharness.Scope{Scenario: "s"})
+	if st.SessionsLost != 2 || st.Requests != 2 {
+		t.Errorf("lost %d of %d main requests; want both users lost and only the 2 main requests", st.SessionsLost, st.Requests)
+	}
+}
