@@ -19,8 +19,14 @@ import (
 // generator cannot drive, which must be invalid, and the healthy shape,
 // which must pass every time.
 var truthMatrix = []matrix.Case{
+	// Under the session rule a read that lands on the other worker proves
+	// nothing (a 404) and a later read on the user's own worker proves the
+	// session again: that is a failed request, not a lost session, unless
+	// the user never gets back. So the gate that must fail every time is
+	// error_rate; sessions_lost fails only for the users whose connection
+	// stayed on the wrong worker to the end (docs/sessions.md).
 	{Name: "memory-sessions-2-workers", Suite: "testdata/memory-workers.yaml",
-		Want: loadharness.VerdictFail, Gate: loadharness.MustParseGate("sessions_lost == 0")},
+		Want: loadharness.VerdictFail, Gate: loadharness.MustParseGate("error_rate < 1%")},
 	{Name: "file-datasets-2-instances", Suite: "testdata/file-datasets.yaml",
 		Want: loadharness.VerdictFail, Gate: loadharness.MustParseGate("sessions_lost == 0")},
 	{Name: "1-worker-1-thread-100-users", Suite: "testdata/one-thread.yaml",
