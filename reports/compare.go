@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"loadharness"
 	"loadharness/reports/aggregate"
@@ -83,9 +84,15 @@ type Comparison struct {
 	Method string `json:"method"`
 	// Regressions counts the metrics and gates flagged; 0 means no change
 	// beyond the noise for the worse.
-	Regressions int                  `json:"regressions"`
-	Notes       []string             `json:"notes"`
-	Scenarios   []ScenarioComparison `json:"scenarios"`
+	Regressions int `json:"regressions"`
+	// Baselines counts the baseline runs; with two or more, their spread
+	// is the run-to-run noise.
+	Baselines int `json:"baselines"`
+	// Tested counts the metrics tested, the family Holm's correction
+	// covers.
+	Tested    int                  `json:"tested"`
+	Notes     []string             `json:"notes"`
+	Scenarios []ScenarioComparison `json:"scenarios"`
 }
 
 // ScenarioComparison is one scenario's changes; "(run)" holds the gates on
@@ -122,6 +129,13 @@ type MetricChange struct {
 	Low    float64 `json:"low"`
 	High   float64 `json:"high"`
 	Tested bool    `json:"tested"`
+	// PWorse is the one-sided bootstrap p-value of "no worse" when Tested:
+	// what Holm's correction ranks.
+	PWorse float64 `json:"p_worse,omitempty"`
+	// BaselineWorst is the worst value over Baselines baseline runs, when
+	// there were two or more: the run-to-run spread a regression must leave.
+	BaselineWorst float64 `json:"baseline_worst,omitempty"`
+	Baselines     int     `json:"baselines,omitempty"`
 	// Verdict is one of the Change* constants; Regression is true for
 	// ChangeRegression.
 	Verdict    string `json:"verdict"`
@@ -147,27 +161,45 @@ type GateChange struct {
 // latencyQuantiles are the quantiles every scenario is compared on.
 var latencyQuantiles = []float64{50, 95, 99}
 
-// CompareSummaries judges current against baseline, scenario by scenario
-// and gate by gate. A change is a regression only when a bootstrap interval
-// of it lies wholly on the worse side (so noise is not flagged) and it is at
-// least the minimum effect (so a certain but trivial change is not
-// flagged either); Comparison.Method says exactly how, for the reader.
+// CompareSummaries judges current against one baseline: CompareHistory
+// with a history of one run.
 func CompareSummaries(baseline, current CompareRun, opts CompareOptions) Comparison {
+	return CompareHistory([]CompareRun{baseline}, current, opts)
+}
+
+// CompareHistory judges current against baselines, scenario by scenario
+// and gate by gate; the last baseline, the run just before current, is the
+// reference that figures and gates are compared with. A change is a
+// regression only when a bootstrap interval of it against the reference
+// lies wholly on the worse side (so within-run noise is not flagged), it is
+// at least the minimum effect (so a certain but trivial change is not
+// flagged either), it survives Holm's correction over every tested metric
+// (so the many comparisons do not flag noise by chance), and, with several
+// baselines, it is worse than every one of them (so run-to-run noise is not
+// flagged). Comparison.Method and Notes say exactly how, for the reader.
+func CompareHistory(baselines []CompareRun, current CompareRun, opts CompareOptions) Comparison {
 	opts = opts.withDefaults()
-	c := Comparison{Baseline: baseline.Label, Current: current.Label, Method: compareMethod(opts), Notes: []string{}}
+	if len(baselines) == 0 {
+		return Comparison{Current: current.Label, Method: compareMethod(opts), Notes: []string{"no baseline: nothing to compare with"}}
+	}
+	baseline := baselines[len(baselines)-1]
+	c := Comparison{Baseline: baseline.Label, Current: current.Label, Method: compareMethod(opts), Baselines: len(baselines), Notes: []string{}}
 	testable := baseline.Aggregate != nil && current.Aggregate != nil
-	for _, side := range []CompareRun{baseline, current} {
-		if side.Aggregate == nil {
+	for _, side := range append(slices.Clone(baselines), current) {
+		if side.Aggregate == nil && (side.Label == baseline.Label || side.Label == current.Label) {
 			c.Notes = append(c.Notes, fmt.Sprintf("no raw results for %s: changes are shown but not tested against the noise", side.Label))
 		}
 		if side.Summary.Verdict == loadharness.VerdictInvalid {
 			c.Notes = append(c.Notes, fmt.Sprintf("%s is an invalid run: its figures prove nothing, nor does a comparison with them", side.Label))
 		}
 	}
-	cmp := comparer{base: baseline, cur: current, opts: opts, testable: testable}
+	cmp := comparer{base: baseline, cur: current, history: baselines, opts: opts, testable: testable}
 	for _, name := range scenarioUnion(baseline.Summary, current.Summary) {
 		c.Scenarios = append(c.Scenarios, cmp.scenario(name))
 	}
+	alpha := (1 - opts.Confidence) / 2
+	holm(&c, alpha)
+	c.Notes = append(c.Notes, noiseNotes(baseline.Label, len(baselines), c.Tested, alpha)...)
 	if gates := cmp.gates(""); len(gates) > 0 {
 		c.Scenarios = append(c.Scenarios, ScenarioComparison{Name: runSuiteName, Metrics: []MetricChange{}, Gates: gates})
 	}
@@ -189,8 +221,10 @@ func CompareSummaries(baseline, current CompareRun, opts CompareOptions) Compari
 // comparer holds what every part of a comparison needs.
 type comparer struct {
 	base, cur CompareRun
-	opts      CompareOptions
-	testable  bool
+	// history is every baseline, base (the reference) last.
+	history  []CompareRun
+	opts     CompareOptions
+	testable bool
 }
 
 func (cmp comparer) scenario(name string) ScenarioComparison {
@@ -217,12 +251,13 @@ func (cmp comparer) scenario(name string) ScenarioComparison {
 	var quant []interval
 	var rps, errRate interval
 	var ok []bool
+	var pWorse []float64
 	if cmp.testable {
 		ps := newPairSample(cmp.base.Aggregate, cmp.cur.Aggregate, loadharness.Scope{Scenario: name}, false)
 		if len(ps.base.blocks) < minBlocks || len(ps.cur.blocks) < minBlocks {
 			sc.Note = fmt.Sprintf("too short to test: %d and %d blocks of seconds, at least %d needed", len(ps.base.blocks), len(ps.cur.blocks), minBlocks)
 		} else {
-			quant, rps, errRate, ok = bootstrapChanges(ps, latencyQuantiles, cmp.opts)
+			quant, rps, errRate, ok, pWorse = bootstrapChanges(ps, latencyQuantiles, cmp.opts)
 		}
 	}
 	for i := range latencyQuantiles {
@@ -247,8 +282,41 @@ func (cmp comparer) scenario(name string) ScenarioComparison {
 	} else {
 		metrics[4].Verdict = ChangeNotTested
 	}
+	for i := range metrics {
+		if metrics[i].Tested {
+			metrics[i].PWorse = pWorse[i]
+		}
+	}
+	cmp.runToRun(name, metrics)
 	sc.Metrics = metrics
 	return sc
+}
+
+// runToRun holds each metric of scenario name against the spread of the
+// baselines' own figures.
+func (cmp comparer) runToRun(name string, metrics []MetricChange) {
+	if len(cmp.history) < 2 {
+		return
+	}
+	values := make([][]float64, len(metrics))
+	for _, run := range cmp.history {
+		f, ok := findScenario(run.Summary, name)
+		if !ok {
+			return // a baseline without the scenario: no spread to speak of
+		}
+		for i, v := range []float64{f.Latency.P50, f.Latency.P95, f.Latency.P99, f.ThroughputRPS, errorRate(f.Figures)} {
+			values[i] = append(values[i], v)
+		}
+	}
+	higher := func(a, b float64) bool { return a > b }
+	lower := func(a, b float64) bool { return a < b }
+	for i := range metrics {
+		worse := higher
+		if metrics[i].Metric == "throughput" {
+			worse = lower
+		}
+		runToRun(&metrics[i], values[i], worse)
+	}
 }
 
 func latencyChange(name string, b, c float64) MetricChange {
@@ -267,11 +335,12 @@ func relativeChange(name, unit string, b, c float64) MetricChange {
 	return m
 }
 
+// errorRate counts dropped hits as failures, as the error_rate gate does.
 func errorRate(f Figures) float64 {
-	if f.Requests == 0 {
+	if f.Requests+f.Dropped == 0 {
 		return 0
 	}
-	return float64(f.Failed) / float64(f.Requests)
+	return float64(f.Failed+f.Dropped) / float64(f.Requests+f.Dropped)
 }
 
 func (cmp comparer) judgeLatency(m *MetricChange, iv interval, ok bool) {
@@ -368,7 +437,10 @@ func compareMethod(o CompareOptions) string {
 		"latency +%g%% and +%gms, throughput -%g%%, error rate +%g percentage point(s). A gate that held in "+
 		"the baseline and fails now is a regression when its own metric moved beyond the noise (the gate's "+
 		"threshold is then the effect that matters) or when its metric cannot be resampled (counts, target "+
-		"counters, or no raw results).",
+		"counters, or no raw results). Every tested metric's one-sided bootstrap p-value then goes through "+
+		"Holm's step-down correction, so that the chance of any false flag in the whole comparison stays "+
+		"at the level; and with several baselines a regression must also be worse than every one of them "+
+		"(their spread is the run-to-run noise).",
 		o.Resamples, 100*o.Confidence, 100*o.Confidence, 100*o.MinLatencyChange, o.MinLatencyDeltaMS,
 		100*o.MinThroughputChange, 100*o.MinErrorRateChange)
 }

@@ -199,8 +199,12 @@ type interval struct{ low, high float64 }
 // times, and returns the interval at confidence of the change of each
 // requested statistic: relative (current/baseline - 1) for latency
 // quantiles and throughput, absolute (current - baseline) for the error
-// rate. ok is false for a statistic no replicate could estimate.
-func bootstrapChanges(ps pairSample, qs []float64, opts CompareOptions) (quant []interval, rps, errRate interval, ok []bool) {
+// rate. ok is false for a statistic no replicate could estimate. pWorse
+// holds, per statistic (quantiles, throughput, error rate), the one-sided
+// bootstrap p-value of "no worse": the share of replicates in which the
+// current run was not worse (latency and error rate not higher,
+// throughput not lower), the input of the multiple-comparison correction.
+func bootstrapChanges(ps pairSample, qs []float64, opts CompareOptions) (quant []interval, rps, errRate interval, ok []bool, pWorse []float64) {
 	rng := rand.New(rand.NewPCG(opts.Seed, 0x6c6f6164))
 	r := &resampler{rng: rng, counts: make([]int64, len(ps.values))}
 	nq := len(qs)
@@ -220,18 +224,21 @@ func bootstrapChanges(ps pairSample, qs []float64, opts CompareOptions) (quant [
 	}
 	alpha := (1 - opts.Confidence) / 2
 	ok = make([]bool, nq+2)
+	pWorse = make([]float64, nq+2)
 	out := make([]interval, nq+2)
 	for k, d := range diffs {
 		// Too few usable replicates (a baseline scope often empty) give
 		// no honest interval.
 		if len(d) < opts.Resamples/2 {
+			pWorse[k] = 1
 			continue
 		}
 		slices.Sort(d)
 		out[k] = interval{low: sortedQuantile(d, alpha), high: sortedQuantile(d, 1-alpha)}
 		ok[k] = true
+		pWorse[k] = pNoWorse(d, k == nq)
 	}
-	return out[:nq], out[nq], out[nq+1], ok
+	return out[:nq], out[nq], out[nq+1], ok, pWorse
 }
 
 // sortedQuantile is the p-quantile (0..1) of sorted d by linear
@@ -245,4 +252,33 @@ func sortedQuantile(d []float64, p float64) float64 {
 	hi := min(lo+1, len(d)-1)
 	frac := pos - float64(lo)
 	return d[lo]*(1-frac) + d[hi]*frac
+}
+
+// pNoWorse is the one-sided p-value that the change whose bootstrap
+// replicates are d is no worse: from the replicates' mean and standard
+// error, z = mean/sd toward the worse side (lower for throughput, when
+// lowerIsWorse), p = 1 - Φ(z). A normal approximation rather than the
+// share of replicates past zero, because Holm's correction asks for
+// p-values far smaller than one over the number of replicates.
+func pNoWorse(d []float64, lowerIsWorse bool) float64 {
+	var mean float64
+	for _, v := range d {
+		mean += v
+	}
+	mean /= float64(len(d))
+	var ss float64
+	for _, v := range d {
+		ss += (v - mean) * (v - mean)
+	}
+	sd := math.Sqrt(ss / float64(max(len(d)-1, 1)))
+	if lowerIsWorse {
+		mean = -mean
+	}
+	if sd == 0 {
+		if mean > 0 {
+			return 0
+		}
+		return 1
+	}
+	return 0.5 * math.Erfc(mean/sd/math.Sqrt2)
 }

@@ -78,7 +78,7 @@ func (cmp comparer) judgeNewlyFailing(gc *GateChange) {
 		gc.Note = "cannot be tested against the noise"
 		return
 	}
-	scope := loadharness.Scope{Scenario: gc.Scenario, Step: gate.Step}
+	scope := loadharness.Scope{Scenario: gc.Scenario, Step: gate.Step, Phase: gate.Phase}
 	m := gate.Metric
 	var qs []float64
 	switch {
@@ -96,7 +96,7 @@ func (cmp comparer) judgeNewlyFailing(gc *GateChange) {
 		gc.Note = "too short to test against the noise"
 		return
 	}
-	quant, rps, errRate, ok := bootstrapChanges(ps, qs, cmp.opts)
+	quant, rps, errRate, ok, _ := bootstrapChanges(ps, qs, cmp.opts)
 	var worse, tested bool
 	switch {
 	case len(qs) == 1:

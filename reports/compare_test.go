@@ -230,3 +230,33 @@ func comparisonText(tb testing.TB, c reports.Comparison) string {
 func formatMS(ms float64) string {
 	return strings.TrimRight(strings.TrimRight(strconv.FormatFloat(ms, 'f', 3, 64), "0"), ".") + "ms"
 }
+
+// TestCompareHistoryMeasuresRunToRunNoise: the reference baseline alone
+// says a 30% slower run regressed; two earlier nights as slow as that show
+// it is run-to-run noise. A run slower than every night is flagged.
+func TestCompareHistoryMeasuresRunToRunNoise(t *testing.T) {
+	nights := []reports.CompareRun{
+		compareRun(t, "night-1", syntheticRun(11, 60, 100, 1.35)),
+		compareRun(t, "night-2", syntheticRun(12, 60, 100, 1.25)),
+		compareRun(t, "night-3", syntheticRun(13, 60, 100, 1.0)),
+	}
+	alike := compareRun(t, "tonight", syntheticRun(14, 60, 100, 1.3))
+	if c := reports.CompareSummaries(nights[2], alike, reports.CompareOptions{}); c.Regressions == 0 {
+		t.Fatalf("against the last night alone, a 30%% slower run is no regression: %+v", c.Scenarios[0].Metrics)
+	}
+	c := reports.CompareHistory(nights, alike, reports.CompareOptions{})
+	if c.Regressions != 0 || c.Baselines != 3 {
+		t.Errorf("regressions = %d over %d baselines, want 0: the nights spread as far", c.Regressions, c.Baselines)
+	}
+	if !strings.Contains(strings.Join(c.Notes, "\n"), "run-to-run (3 baselines") {
+		t.Errorf("notes %q do not say what noise was measured", c.Notes)
+	}
+	worse := compareRun(t, "tonight", syntheticRun(15, 60, 100, 2))
+	if c := reports.CompareHistory(nights, worse, reports.CompareOptions{}); c.Regressions == 0 {
+		t.Errorf("a run twice as slow as the last night, slower than every night, is no regression")
+	}
+	one := reports.CompareSummaries(nights[2], alike, reports.CompareOptions{})
+	if !strings.Contains(strings.Join(one.Notes, "\n"), "within-run only") || !strings.Contains(strings.Join(one.Notes, "\n"), "Holm") {
+		t.Errorf("one baseline: notes %q should say within-run noise only and name the correction", one.Notes)
+	}
+}

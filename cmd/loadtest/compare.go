@@ -21,9 +21,10 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs := flag.NewFlagSet("loadtest compare", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: loadtest compare BASELINE NEW [--format text|markdown|json]")
+		fmt.Fprintln(stderr, "Usage: loadtest compare BASELINE [BASELINE...] NEW [--format text|markdown|json]")
 		fmt.Fprintln(stderr, "BASELINE and NEW are run directories or summary.json files; results.json beside them is")
-		fmt.Fprintln(stderr, "used to test every change against the noise. Exit 1 on a regression.")
+		fmt.Fprintln(stderr, "used to test every change against the noise. Give several baselines, oldest first (the past")
+		fmt.Fprintln(stderr, "nights), to measure run-to-run noise too; the last one is the reference. Exit 1 on a regression.")
 		fs.PrintDefaults()
 	}
 	format := fs.String("format", "text", "output format: text, markdown or json")
@@ -34,8 +35,8 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if err != nil {
 		return loadharness.ExitHarness
 	}
-	if len(paths) != 2 {
-		fmt.Fprintf(stderr, "loadtest compare: want BASELINE and NEW, got %d argument(s)\n", len(paths))
+	if len(paths) < 2 {
+		fmt.Fprintf(stderr, "loadtest compare: want at least one BASELINE and NEW, got %d argument(s)\n", len(paths))
 		fs.Usage()
 		return loadharness.ExitHarness
 	}
@@ -48,7 +49,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "loadtest compare: --confidence must be in (0, 1), --min-change above 0, --resamples at least 100")
 		return loadharness.ExitHarness
 	}
-	var runs [2]reports.CompareRun
+	runs := make([]reports.CompareRun, len(paths))
 	for i, path := range paths {
 		in, err := rundir.LoadRuns(ctx, []string{path})
 		if err != nil {
@@ -57,7 +58,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 		runs[i] = reports.CompareRun{Label: path, Summary: in.Summary, Aggregate: in.Aggregate}
 	}
-	c := reports.CompareSummaries(runs[0], runs[1], reports.CompareOptions{
+	c := reports.CompareHistory(runs[:len(runs)-1], runs[len(runs)-1], reports.CompareOptions{
 		Resamples:           *resamples,
 		Confidence:          *confidence,
 		MinLatencyChange:    *minChange / 100,

@@ -25,7 +25,7 @@ Usage:
   loadtest validate --suite NAME|FILE
   loadtest capacity --suite NAME|FILE [--scenario NAME] [--by users|rate] [--grid workers=1,2,4 instances=1,2,3 [--cost ...]] [--before S --after S] [--out DIR]
   loadtest report DIR|RESULTS-FILE... [--out DIR]
-  loadtest compare BASELINE NEW [--format text|markdown|json]
+  loadtest compare BASELINE [BASELINE...] NEW [--format text|markdown|json]
   loadtest suites
   loadtest version
 

@@ -184,6 +184,7 @@ func TestCompareExitCodes(t *testing.T) {
 	base := writeRunDir(t, cliRun(1, 40, 50, 1), "p95 < 2s")
 	same := writeRunDir(t, cliRun(2, 40, 50, 1), "p95 < 2s")
 	slow := writeRunDir(t, cliRun(3, 40, 50, 1.3), "p95 < 2s")
+	slowNight := writeRunDir(t, cliRun(4, 40, 50, 1.4), "p95 < 2s")
 	tests := []struct {
 		name     string
 		args     []string
@@ -195,6 +196,7 @@ func TestCompareExitCodes(t *testing.T) {
 		{"markdown", []string{"compare", base, slow, "--format", "markdown"}, exitRegression, "| Metric |"},
 		{"summary files", []string{"compare", filepath.Join(base, rundir.SummaryFile), filepath.Join(slow, rundir.SummaryFile)}, exitRegression, "REGRESSION"},
 		{"one argument", []string{"compare", base}, loadharness.ExitHarness, ""},
+		{"an earlier night was as slow", []string{"compare", slowNight, base, slow}, 0, "run-to-run (2 baselines"},
 		{"bad format", []string{"compare", base, slow, "--format", "xml"}, loadharness.ExitHarness, ""},
 	}
 	for _, tt := range tests {
