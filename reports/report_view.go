@@ -83,7 +83,15 @@ func buildView(in ReportInput) reportView {
 		}
 	}
 	for _, sc := range s.Scenarios {
-		v.Scenarios = append(v.Scenarios, scenarioRowOf(sc))
+		v.Scenarios = append(v.Scenarios, figuresRowOf(sc.Name, sc.AskedRPS, sc.Figures))
+		// Setup and warm-up follow their scenario, apart from the main
+		// phase that the gates judge.
+		if sc.Setup != nil {
+			v.Scenarios = append(v.Scenarios, figuresRowOf(sc.Name+" · setup", 0, *sc.Setup))
+		}
+		if sc.Warmup != nil {
+			v.Scenarios = append(v.Scenarios, figuresRowOf(sc.Name+" · warm-up", 0, *sc.Warmup))
+		}
 		for _, st := range sc.Steps {
 			v.Steps = append(v.Steps, stepRow{
 				Scenario: sc.Name, Step: st.Name, Requests: strconv.Itoa(st.Requests),
@@ -159,17 +167,19 @@ func gateRowOf(g loadharness.GateResult) gateRow {
 	return row
 }
 
-func scenarioRowOf(sc ScenarioSummary) scenarioRow {
+// figuresRowOf is the row of one scenario's phase; askedRPS is 0 for a
+// closed model and for setup and warm-up rows.
+func figuresRowOf(name string, askedRPS float64, sc Figures) scenarioRow {
 	asked := "closed model"
-	if sc.AskedRPS > 0 {
-		asked = loadharness.KindRate.Format(sc.AskedRPS)
+	if askedRPS > 0 {
+		asked = loadharness.KindRate.Format(askedRPS)
 	}
 	sessions := "not checked"
 	if sc.SessionsChecked > 0 {
 		sessions = fmt.Sprintf("%d of %d lost", sc.SessionsLost, sc.SessionsChecked)
 	}
 	return scenarioRow{
-		Name:     sc.Name,
+		Name:     name,
 		Requests: strconv.Itoa(sc.Requests),
 		Asked:    asked,
 		Achieved: loadharness.KindRate.Format(sc.ThroughputRPS),
@@ -177,7 +187,7 @@ func scenarioRowOf(sc ScenarioSummary) scenarioRow {
 		P95:      latencyText(sc.Latency.P95, sc.Requests),
 		P99:      latencyText(sc.Latency.P99, sc.Requests),
 		Max:      latencyText(sc.Latency.Max, sc.Requests),
-		Errors:   errorsText(sc.Failed, sc.Requests),
+		Errors:   errorsText(sc.Failed+sc.Dropped, sc.Requests+sc.Dropped),
 		Sessions: sessions,
 	}
 }
