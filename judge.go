@@ -18,10 +18,6 @@ type Evidence struct {
 	// Interrupted says the run was cut short from outside (Ctrl-C, a
 	// deadline): its figures cover only what ran.
 	Interrupted bool
-	// Shortfalls are load the target did not absorb outside any gate: an
-	// open model's rate not sustained because every user of the pool was
-	// busy waiting for the target. Any fails the run.
-	Shortfalls []string
 }
 
 // Judgement is a verdict with the exit code that reports it and the reason
@@ -41,7 +37,6 @@ type Judgement struct {
 //     was not tested at the asked load;
 //   - an aborted run failed (exit 1): the target was failing clearly enough
 //     to stop it, whatever the gates of what ran say;
-//   - so did a run whose asked load the target did not absorb (Shortfalls);
 //   - a run with any gate that failed or could not be measured failed;
 //   - otherwise it passed.
 func Judge(e Evidence) Judgement {
@@ -52,8 +47,6 @@ func Judge(e Evidence) Judgement {
 		return Judgement{VerdictInvalid, ExitInvalid, "the generator could not hold the load: " + e.Invalid[0]}
 	case e.Aborted != "":
 		return Judgement{VerdictFail, ExitFail, "aborted: " + e.Aborted}
-	case len(e.Shortfalls) > 0:
-		return Judgement{VerdictFail, ExitFail, e.Shortfalls[0]}
 	}
 	if n := FailedGates(e.Gates); n > 0 {
 		return Judgement{VerdictFail, ExitFail, plural(n, "gate") + " failed"}

@@ -25,7 +25,6 @@ func TestJudge(t *testing.T) {
 		{"generator bound beats fail", loadharness.Evidence{Gates: gates(fail), Invalid: []string{"behind"}}, loadharness.VerdictInvalid, loadharness.ExitInvalid},
 		{"abort fails passing gates", loadharness.Evidence{Gates: gates(pass), Aborted: "errors"}, loadharness.VerdictFail, loadharness.ExitFail},
 		{"abort of a generator-bound run is invalid", loadharness.Evidence{Aborted: "errors", Invalid: []string{"behind"}}, loadharness.VerdictInvalid, loadharness.ExitInvalid},
-		{"shortfall fails passing gates", loadharness.Evidence{Gates: gates(pass), Shortfalls: []string{"rate not sustained"}}, loadharness.VerdictFail, loadharness.ExitFail},
 		{"interrupt beats everything", loadharness.Evidence{Gates: gates(fail), Aborted: "errors", Invalid: []string{"behind"}, Interrupted: true}, loadharness.VerdictInvalid, loadharness.ExitInterrupted},
 	}
 	for _, tt := range tests {
