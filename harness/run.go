@@ -139,6 +139,7 @@ func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (R
 		res.Summary.Interrupted = true
 		runErr = fmt.Errorf("%w: %v", ErrInterrupted, context.Cause(ctx))
 	}
+	res.Summary.Complete = runErr == nil && !res.Summary.Interrupted && res.Summary.Aborted == ""
 	res.Summary.Verdict = loadharness.Judge(res.Summary.Evidence()).Verdict
 	res.Target = sampler.Stop()
 	res.Aggregate = agg

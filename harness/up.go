@@ -3,6 +3,8 @@ package harness
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/url"
 	"time"
 
 	"loadharness/harness/stack"
@@ -35,6 +37,10 @@ func Up(ctx context.Context, p stack.Provider, s *suite.Suite, explicitTarget bo
 		closeStack(st, logf)
 		return nil, err
 	}
+	if err := checkReachable(ctx, st.URL()); err != nil {
+		closeStack(st, logf)
+		return nil, err
+	}
 	logf("stack ready in %s at %s (redis: %s)", time.Since(started).Round(time.Millisecond), st.URL(), st.Info().RedisKind)
 	return st, nil
 }
@@ -59,4 +65,34 @@ func closeStack(st stack.Stack, logf func(string, ...any)) {
 	if err := st.Close(ctx); err != nil {
 		logf("tear down: %v", err)
 	}
+}
+
+// reachTimeout bounds the check that the load's address answers at all.
+const reachTimeout = 5 * time.Second
+
+// checkReachable connects to the address the load goes to once, before any
+// load: a target that refuses every connection is a harness error (exit 2,
+// nothing measured, the previous run left as it was), not a run of
+// failures.
+func checkReachable(ctx context.Context, rawURL string) error {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return fmt.Errorf("target %s: %w", rawURL, err)
+	}
+	host := u.Host
+	if u.Port() == "" {
+		port := "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+		host = net.JoinHostPort(u.Hostname(), port)
+	}
+	ctx, cancel := context.WithTimeout(ctx, reachTimeout)
+	defer cancel()
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", host)
+	if err != nil {
+		return fmt.Errorf("target %s is unreachable: %w", rawURL, err)
+	}
+	return conn.Close()
 }

@@ -23,6 +23,11 @@ type Summary struct {
 	Aborted string `json:"aborted,omitempty"`
 	// Interrupted says the run was cut short from outside (Ctrl-C).
 	Interrupted bool `json:"interrupted,omitempty"`
+	// Complete says every scenario ran to its end and every result was
+	// written: false for an interrupted or aborted run, a run cut short by
+	// a harness error, and a report over raw results that were truncated
+	// or whose summary said it was incomplete.
+	Complete bool `json:"complete"`
 	// Warnings qualify the figures without changing the verdict, for
 	// example "embedded Redis (miniredis): figures do not stand for real Redis".
 	Warnings  []string                 `json:"warnings"`

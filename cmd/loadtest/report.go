@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -20,12 +21,14 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs := flag.NewFlagSet("loadtest report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: loadtest report DIR|RESULTS-FILE... [--out DIR]")
+		fmt.Fprintln(stderr, "Usage: loadtest report DIR|RESULTS-FILE... [--out DIR | --in-place]")
 		fmt.Fprintln(stderr, "Regenerates summary.json, report.html, report.md, charts/ and junit.xml from raw results;")
-		fmt.Fprintln(stderr, "several inputs are merged into one report (the shards of a distributed run).")
+		fmt.Fprintln(stderr, "several inputs are merged into one report (the shards of a distributed run). It never")
+		fmt.Fprintln(stderr, "writes over its input unless --in-place is given.")
 		fs.PrintDefaults()
 	}
-	outDir := fs.String("out", "", "directory for the artefacts (default: the input directory when there is one, else out/report)")
+	outDir := fs.String("out", "", "directory for the artefacts (default out/report); never one of the inputs")
+	inPlace := fs.Bool("in-place", false, "regenerate the artefacts of the one run directory given, over its own files")
 	quiet := fs.Bool("quiet", false, "do not print the verdict table")
 	inputs, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -36,8 +39,9 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fs.Usage()
 		return loadharness.ExitHarness
 	}
-	if *outDir == "" {
-		*outDir = defaultReportDir(inputs)
+	if *outDir, err = reportDir(inputs, *outDir, *inPlace); err != nil {
+		fmt.Fprintf(stderr, "loadtest report: %v\n", err)
+		return loadharness.ExitHarness
 	}
 	summary, err := rundir.Report(ctx, inputs, *outDir)
 	if err != nil {
@@ -53,15 +57,41 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	return loadharness.Judge(summary.Evidence()).ExitCode
 }
 
-// defaultReportDir regenerates a single run directory in place; anything
-// else goes to out/report, never beside someone's raw file.
-func defaultReportDir(inputs []string) string {
-	if len(inputs) == 1 {
-		if st, err := os.Stat(inputs[0]); err == nil && st.IsDir() {
-			return inputs[0]
+// reportDir chooses where a report goes: --in-place over the one run
+// directory given, else --out or out/report, which must not be an input:
+// a report never writes over what it reads unless told to.
+func reportDir(inputs []string, out string, inPlace bool) (string, error) {
+	if inPlace {
+		if out != "" {
+			return "", errors.New("--in-place and --out are alternatives: give one")
+		}
+		if len(inputs) != 1 {
+			return "", fmt.Errorf("--in-place takes one run directory, not %d inputs", len(inputs))
+		}
+		if st, err := os.Stat(inputs[0]); err != nil || !st.IsDir() {
+			return "", fmt.Errorf("--in-place takes a run directory; %s is not one", inputs[0])
+		}
+		return inputs[0], nil
+	}
+	if out == "" {
+		out = filepath.Join("out", "report")
+	}
+	for _, in := range inputs {
+		if sameDir(in, out) {
+			return "", fmt.Errorf("--out %s is an input: give another directory, or --in-place to regenerate it over its own files", out)
 		}
 	}
-	return filepath.Join("out", "report")
+	return out, nil
+}
+
+// sameDir reports whether a and b name one directory.
+func sameDir(a, b string) bool {
+	sa, errA := os.Stat(a)
+	sb, errB := os.Stat(b)
+	if errA != nil || errB != nil {
+		return filepath.Clean(a) == filepath.Clean(b)
+	}
+	return os.SameFile(sa, sb)
 }
 
 // parseInterleaved parses flags that may come before, between or after the

@@ -151,16 +151,17 @@ func TestReportMergesThreeRawFiles(t *testing.T) {
 
 func TestReportExitsWithTheVerdict(t *testing.T) {
 	dir := writeRunDir(t, cliRun(1, 10, 20, 1), "p95 < 1ms")
-	code, stdout, stderr := runCLI("report", dir)
+	code, stdout, stderr := runCLI("report", dir, "--in-place")
 	if code != loadharness.ExitFail {
 		t.Errorf("exit %d, want %d (a gate failed)\n%s%s", code, loadharness.ExitFail, stdout, stderr)
 	}
 	if _, err := os.Stat(filepath.Join(dir, rundir.ReportHTMLFile)); err != nil {
-		t.Errorf("a run directory is not regenerated in place: %v", err)
+		t.Errorf("--in-place did not regenerate the run directory: %v", err)
 	}
 }
 
 func TestReportUsageErrors(t *testing.T) {
+	dir := writeRunDir(t, cliRun(1, 5, 10, 1), "p95 < 2s")
 	tests := []struct {
 		name string
 		args []string
@@ -169,6 +170,9 @@ func TestReportUsageErrors(t *testing.T) {
 		{"no input", []string{"report"}, "at least one"},
 		{"missing input", []string{"report", filepath.Join(t.TempDir(), "nope")}, "no such file"},
 		{"bad flag", []string{"report", "--colour"}, "flag provided but not defined"},
+		{"out is the input", []string{"report", dir, "--out", dir}, "is an input"},
+		{"in place with out", []string{"report", dir, "--in-place", "--out", t.TempDir()}, "alternatives"},
+		{"in place of two", []string{"report", dir, dir, "--in-place"}, "one run directory"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -245,14 +249,63 @@ func TestReportOfAbortedRunKeepsFail(t *testing.T) {
 	if s := mustReadSummary(t, out); s.Aborted == "" || s.Verdict != loadharness.VerdictFail {
 		t.Fatalf("run: aborted %q, verdict %s; want an abort and fail", s.Aborted, s.Verdict)
 	}
-	code, stdout, stderr = loadtest(t, "report", out)
+	again := t.TempDir()
+	code, stdout, stderr = loadtest(t, "report", out, "--out", again)
 	if got, want := code, loadharness.ExitFail; got != want {
 		t.Errorf("report: exit %d, want %d\n%s%s", got, want, stdout, stderr)
 	}
 	if !strings.Contains(stdout, "VERDICT: FAIL") {
 		t.Errorf("report: stdout lacks VERDICT: FAIL:\n%s", stdout)
 	}
-	if s := mustReadSummary(t, out); s.Verdict != loadharness.VerdictFail || s.Aborted == "" {
-		t.Errorf("reported again: aborted %q, verdict %s; want the abort kept and fail", s.Aborted, s.Verdict)
+	if s := mustReadSummary(t, again); s.Verdict != loadharness.VerdictFail || s.Aborted == "" || s.Complete {
+		t.Errorf("reported again: aborted %q, verdict %s, complete %v; want the abort kept, fail, not complete", s.Aborted, s.Verdict, s.Complete)
+	}
+}
+
+// A run that cannot start its load (the target refuses connections) exits
+// 2 and leaves the previous run in its directory byte for byte, with no
+// .prev made; a run that does measure publishes and keeps the previous one
+// as .prev.
+func TestFailedRunLeavesThePreviousRunIntact(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
+	defer srv.Close()
+	out := filepath.Join(t.TempDir(), "run")
+	run := func(target string) (int, string) {
+		code, stdout, stderr := loadtest(t, "run", "--suite", "testdata/tiny.yaml", "--provider", "external",
+			"--target", target, "--out", out, "--quiet")
+		return code, stdout + stderr
+	}
+	if code, output := run(srv.URL); code != loadharness.ExitPass {
+		t.Fatalf("first run: exit %d\n%s", code, output)
+	}
+	before := map[string][]byte{}
+	for _, name := range []string{rundir.SummaryFile, rundir.ResultsFile, rundir.ReportHTMLFile} {
+		b, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		before[name] = b
+	}
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closedURL := closed.URL
+	closed.Close()
+	code, output := run(closedURL)
+	if code != loadharness.ExitHarness || !strings.Contains(output, "unreachable") {
+		t.Fatalf("run against a closed port: exit %d, want %d and a word on the unreachable target\n%s", code, loadharness.ExitHarness, output)
+	}
+	for name, want := range before {
+		got, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s changed by the failed run (err %v)", name, err)
+		}
+	}
+	if _, err := os.Stat(out + rundir.PreviousSuffix); !os.IsNotExist(err) {
+		t.Errorf("the failed run made %s%s: %v", out, rundir.PreviousSuffix, err)
+	}
+	if code, output := run(srv.URL); code != loadharness.ExitPass {
+		t.Fatalf("third run: exit %d\n%s", code, output)
+	}
+	if got, err := os.ReadFile(filepath.Join(out+rundir.PreviousSuffix, rundir.SummaryFile)); err != nil || !bytes.Equal(got, before[rundir.SummaryFile]) {
+		t.Errorf("the first run is not kept as %s%s (err %v)", out, rundir.PreviousSuffix, err)
 	}
 }

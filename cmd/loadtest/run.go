@@ -56,11 +56,26 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *outDir == "" {
 		*outDir = filepath.Join("out", s.Name)
 	}
+	logf := func(format string, a ...any) {
+		fmt.Fprintf(stderr, "%s loadtest: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, a...))
+	}
+	// The run writes into a working directory and publishes it at its end
+	// (rundir.Begin): a run that fails before any load leaves the previous
+	// one untouched, and the previous one is kept as OUT.prev.
+	work, stale, err := rundir.Begin(*outDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "loadtest: %v\n", err)
+		return loadharness.ExitHarness
+	}
+	if stale != "" {
+		logf("removed %s, left behind by a run that died", stale)
+	}
 	prov, err := chooseProvider(ctx, providerFlags{
 		name: *provider, targetURL: *targetURL, metricsURL: *metricsURL, targetBin: *targetBin,
-		redisImage: *redisImage, targetImage: *targetImage, outDir: *outDir,
+		redisImage: *redisImage, targetImage: *targetImage, outDir: work.Dir,
 	}, stderr)
 	if err != nil {
+		work.Discard()
 		fmt.Fprintf(stderr, "loadtest: %v\n", err)
 		return loadharness.ExitHarness
 	}
@@ -68,17 +83,27 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !*quiet {
 		progress = stdout
 	}
-	logf := func(format string, a ...any) {
-		fmt.Fprintf(stderr, "%s loadtest: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, a...))
-	}
 	if !startTime.IsZero() {
 		prov = startAtProvider{Provider: prov, at: startTime, logf: logf}
 	}
-	summary, err := runSuite(ctx, s, prov, *outDir, runFlags{
+	summary, err := runSuite(ctx, s, prov, work.Dir, runFlags{
 		progress: progress, live: isTerminal(stdout), logf: logf,
 		// Only a URL the user typed may leave this machine.
 		explicitTarget: *targetURL != "",
 	})
+	if _, statErr := os.Stat(filepath.Join(work.Dir, rundir.SummaryFile)); statErr != nil {
+		// Nothing was measured (the stack would not start): the previous
+		// run stays as it was; the stack's logs stay in the working
+		// directory until the next run, to say why.
+		if err == nil {
+			work.Discard()
+		} else {
+			logf("nothing was measured; %s is as it was, and the stack's logs are in %s", *outDir, work.Dir)
+		}
+	} else if pubErr := work.Publish(); pubErr != nil {
+		fmt.Fprintf(stderr, "loadtest: %v\n", pubErr)
+		return loadharness.ExitHarness
+	}
 	switch {
 	case errors.Is(err, harness.ErrInterrupted):
 		fmt.Fprintf(stderr, "loadtest: %v; partial summary in %s\n", err, filepath.Join(*outDir, rundir.SummaryFile))
@@ -133,8 +158,12 @@ func runSuite(ctx context.Context, s *suite.Suite, prov stack.Provider, outDir s
 		harness.WithProgress(f.progress, f.live),
 		harness.WithLogf(f.logf),
 		harness.WithTargetSamples(harness.DefaultSampleInterval))
-	if err := raw.Close(); err != nil && runErr == nil {
-		runErr = fmt.Errorf("raw results: %w", err)
+	if err := raw.Close(); err != nil {
+		// Results written so far stay readable; the run says it is not whole.
+		res.Summary.Complete = false
+		if runErr == nil {
+			runErr = fmt.Errorf("raw results: %w", err)
+		}
 	}
 	if err := rundir.WriteSummary(outDir, res.Summary); err != nil {
 		return res.Summary, errors.Join(runErr, err)

@@ -87,6 +87,8 @@ func LoadRuns(ctx context.Context, inputs []string) (reports.ReportInput, error)
 	}
 	in := mergeRuns(runs, agg)
 	in.Summary.Warnings = appendNew(in.Summary.Warnings, warnings...)
+	// The only warnings of aggregateRuns are truncated raw files.
+	in.Summary.Complete = in.Summary.Complete && len(warnings) == 0
 	return in, nil
 }
 

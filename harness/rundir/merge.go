@@ -21,6 +21,7 @@ func mergeRuns(runs []*loadedRun, agg *aggregate.Aggregate) reports.ReportInput 
 	var suites, providers []string
 	wasInvalid := false
 	var aborted []string
+	s.Complete = true
 	for _, r := range runs {
 		if r.env != nil && in.Environment.IsZero() {
 			in.Environment = *r.env
@@ -37,6 +38,7 @@ func mergeRuns(runs []*loadedRun, agg *aggregate.Aggregate) reports.ReportInput 
 			continue
 		}
 		rs := r.summary
+		s.Complete = s.Complete && rs.Complete
 		suites = appendNew(suites, rs.Suite)
 		providers = appendNew(providers, rs.Provider)
 		if s.Started.IsZero() || (!rs.Started.IsZero() && rs.Started.Before(s.Started)) {

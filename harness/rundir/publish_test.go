@@ -1,0 +1,106 @@
+package rundir_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"loadharness/harness/rundir"
+)
+
+func mustWrite(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustRead(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestPublishKeepsThePreviousRun(t *testing.T) {
+	final := filepath.Join(t.TempDir(), "out", "default")
+	for i, text := range []string{"first", "second", "third"} {
+		w, stale, err := rundir.Begin(final)
+		if err != nil || stale != "" {
+			t.Fatalf("run %d: begin: %v, stale %q", i, err, stale)
+		}
+		mustWrite(t, filepath.Join(w.Dir, rundir.SummaryFile), text)
+		if _, err := os.Stat(filepath.Join(final, rundir.SummaryFile)); i > 0 && err != nil {
+			t.Fatalf("run %d: the previous run is not readable while this one writes: %v", i, err)
+		}
+		if err := w.Publish(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := mustRead(t, filepath.Join(final, rundir.SummaryFile)); got != "third" {
+		t.Errorf("published %q, want third", got)
+	}
+	if got := mustRead(t, filepath.Join(final+rundir.PreviousSuffix, rundir.SummaryFile)); got != "second" {
+		t.Errorf("previous %q, want second", got)
+	}
+	if _, err := os.Stat(final + rundir.WorkingSuffix); !os.IsNotExist(err) {
+		t.Errorf("working directory left behind: %v", err)
+	}
+}
+
+func TestDiscardLeavesThePreviousRunByteForByte(t *testing.T) {
+	final := filepath.Join(t.TempDir(), "run")
+	w, _, err := rundir.Begin(final)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, filepath.Join(w.Dir, rundir.ResultsFile), "kept results\n")
+	if err := w.Publish(); err != nil {
+		t.Fatal(err)
+	}
+	w, _, err = rundir.Begin(final)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, filepath.Join(w.Dir, rundir.ResultsFile), "")
+	if err := w.Discard(); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustRead(t, filepath.Join(final, rundir.ResultsFile)); got != "kept results\n" {
+		t.Errorf("after a discarded run: %q", got)
+	}
+	if _, err := os.Stat(final + rundir.PreviousSuffix); !os.IsNotExist(err) {
+		t.Errorf("a discarded run made a .prev: %v", err)
+	}
+}
+
+func TestBeginRemovesADeadRunsWorkingDirectory(t *testing.T) {
+	final := filepath.Join(t.TempDir(), "run")
+	if err := os.MkdirAll(final+rundir.WorkingSuffix, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, filepath.Join(final+rundir.WorkingSuffix, rundir.ResultsFile), "half a line")
+	w, stale, err := rundir.Begin(final)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stale != final+rundir.WorkingSuffix {
+		t.Errorf("stale = %q, want the dead run's working directory", stale)
+	}
+	if entries, _ := os.ReadDir(w.Dir); len(entries) != 0 {
+		t.Errorf("the working directory is not fresh: %v", entries)
+	}
+}
+
+func TestBeginRefusesAFile(t *testing.T) {
+	final := filepath.Join(t.TempDir(), "file")
+	mustWrite(t, final, "not a directory")
+	if _, _, err := rundir.Begin(final); err == nil {
+		t.Error("began a run over a file")
+	}
+	if got := mustRead(t, final); got != "not a directory" {
+		t.Errorf("the file was changed: %q", got)
+	}
+}
