@@ -148,9 +148,9 @@ func countFlaps(steps []scaleStep) int {
 }
 
 // recoveryTime is the longest recovery over the scenario's successful
-// actions: from each action's time to the start of the first second, at or
-// after the one the action fell in, that begins a run of clean seconds
-// (requests, none failed, p95 within the rule) as long as the rule's
+// actions: from each action's start to the start of the first second, at or
+// after the one the action began in, that begins a run of clean seconds
+// (requests, none failed or dropped, p95 within the rule) as long as the rule's
 // Stable; 0 when that second started before the action did. It is not
 // measured when some action was never recovered from.
 func (r *Recovery) recoveryTime(name string, sc *eventScenario) (float64, bool) {
@@ -162,13 +162,18 @@ func (r *Recovery) recoveryTime(name string, sc *eventScenario) (float64, bool) 
 	clean := make([]bool, len(secs))
 	limitMS := float64(sc.rule.P95) / float64(time.Millisecond)
 	for i, s := range secs {
-		clean[i] = s.Requests > 0 && s.Failed == 0 && s.P95 <= limitMS
+		clean[i] = s.Requests > 0 && s.Failed == 0 && s.Dropped == 0 && s.P95 <= limitMS
 	}
 	need := sc.rule.stableSeconds()
 	start := r.agg.Start()
 	worst := time.Duration(0)
 	for _, te := range actions {
-		at := te.ev.At
+		// From the action's start, when the signal was sent: the downtime
+		// of a restart or a replace is part of what the users lived through.
+		at := te.begin
+		if at.IsZero() {
+			at = te.ev.At
+		}
 		k := max(int(at.Sub(start)/time.Second), 0)
 		found := false
 		for run := 0; k < len(clean); k++ {
