@@ -71,7 +71,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // interruptContext turns the first SIGINT or SIGTERM into a cancel, so the
 // run writes its partial summary and tears the stack down; a second signal
-// exits at once.
+// tears the stack down fast (emergencyTeardown) and exits, never leaving
+// an orphan behind.
 func interruptContext(stderr io.Writer) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 2)
@@ -87,7 +88,8 @@ func interruptContext(stderr io.Writer) (context.Context, func()) {
 		}
 		select {
 		case <-sigs:
-			fmt.Fprintln(stderr, "loadtest: second signal: exiting now")
+			fmt.Fprintln(stderr, "loadtest: second signal: tearing the stack down fast, then exiting")
+			emergencyTeardown(stderr)
 			os.Exit(loadharness.ExitInterrupted)
 		case <-done:
 		}

@@ -148,6 +148,8 @@ func runSuite(ctx context.Context, s *suite.Suite, prov stack.Provider, outDir s
 	if err != nil {
 		return reports.Summary{}, err
 	}
+	untrack := trackStack(st)
+	defer untrack()
 	defer closeStack(st, f.logf)
 	raw, err := rundir.CreateResults(outDir)
 	if err != nil {

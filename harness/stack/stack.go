@@ -31,6 +31,13 @@ type Stack interface {
 	Close(ctx context.Context) error
 }
 
+// ForceCloser is a Stack that can be torn down fast, by force and without
+// saving logs, when the user will not wait for Close (a second Ctrl-C):
+// nothing it started may outlive the harness. It may run while Close runs.
+type ForceCloser interface {
+	ForceClose(ctx context.Context) error
+}
+
 // Info says what kind of stack ran, for people reading a report.
 type Info struct {
 	Provider  string                 `json:"provider"`

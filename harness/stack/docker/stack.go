@@ -243,6 +243,21 @@ func stopWithin(ctx context.Context, ctr testcontainers.Container, grace time.Du
 // dockerCloseTimeout bounds Close.
 const dockerCloseTimeout = 2 * time.Minute
 
+var _ stack.ForceCloser = (*dockerStack)(nil)
+
+// ForceClose force-removes every container and network labelled with this run,
+// at once and whatever Close is doing: containers must not outlive a
+// harness that the user stops twice.
+func (s *dockerStack) ForceClose(ctx context.Context) error {
+	if s.cli == nil {
+		return nil
+	}
+	if err := sweepLabel(ctx, s.cli, RunLabel+"="+s.runID); err != nil {
+		return fmt.Errorf("kill docker stack %s: %w", s.runID, err)
+	}
+	return nil
+}
+
 // Close saves the containers' logs (when Dir is set), removes the balancer,
 // the instances and Redis, then the network, and last sweeps anything else
 // labelled with this run; every step runs even when an earlier one fails.
