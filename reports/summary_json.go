@@ -28,6 +28,13 @@ func ReadSummaryJSON(r io.Reader) (Summary, error) {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return Summary{}, fmt.Errorf("read summary: %w", err)
 	}
+	for i, g := range s.Gates {
+		// A gate result whose gate is missing or null cannot be judged
+		// again, nor written back as text that reads.
+		if g.Gate.Metric.Name == "" {
+			return Summary{}, fmt.Errorf("read summary: gates[%d] has no gate", i)
+		}
+	}
 	return s, nil
 }
 
