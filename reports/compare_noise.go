@@ -3,8 +3,6 @@ package reports
 import (
 	"fmt"
 	"slices"
-
-	"loadharness"
 )
 
 // A comparison flags a regression only past two kinds of noise and one
@@ -71,19 +69,7 @@ func runToRun(m *MetricChange, baselines []float64, worse func(a, b float64) boo
 	m.BaselineWorst, m.Baselines = worst, len(baselines)
 	if m.Regression && !worse(m.Current, worst) {
 		m.Regression, m.Verdict = false, ChangeNoise
-		m.Note = fmt.Sprintf("within the spread of %d baselines (worst %s)", len(baselines), formatMetric(m.Unit, worst))
-	}
-}
-
-// formatMetric prints a metric's value in its unit.
-func formatMetric(unit string, v float64) string {
-	switch unit {
-	case "ms":
-		return loadharness.KindLatency.Format(v)
-	case "/s":
-		return loadharness.KindRate.Format(v)
-	default:
-		return loadharness.KindRatio.Format(v)
+		m.Note = fmt.Sprintf("within the spread of %d baselines (worst %s)", len(baselines), metricValue(*m, worst))
 	}
 }
 
