@@ -90,8 +90,14 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	logf := func(format string, a ...any) {
 		fmt.Fprintf(stderr, "%s loadtest: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, a...))
 	}
+	track, err := beginLedger(ctx, *outDir, logf)
+	if err != nil {
+		fmt.Fprintf(stderr, "loadtest capacity: %v\n", err)
+		return loadharness.ExitHarness
+	}
+	defer track.Done()
 	pf := providerFlags{name: *provider, targetURL: *targetURL, metricsURL: *metricsURL, targetBin: *targetBin,
-		redisImage: *redisImage, targetImage: *targetImage}
+		redisImage: *redisImage, targetImage: *targetImage, track: track}
 	c := capacityCmd{ctx: ctx, stdout: stdout, stderr: stderr, progress: progress, logf: logf, pf: pf,
 		scenario: *scenario, by: capacity.LoadAxis(*by), search: search, explicit: *targetURL != ""}
 

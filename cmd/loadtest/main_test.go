@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"loadharness"
+	"loadharness/harness/stack/ledger"
 	"loadharness/reports"
 )
 
@@ -24,6 +25,9 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binDir = dir
+	// Every run of these tests keeps its crash-recovery records here, not
+	// in the user's state directory.
+	os.Setenv(ledger.StateDirEnv, filepath.Join(dir, "state"))
 	out, err := exec.Command("go", "build", "-o", dir+"/", "loadharness/cmd/loadtest", "loadharness/cmd/target").CombinedOutput()
 	if err != nil {
 		os.Stderr.Write(out)

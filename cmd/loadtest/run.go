@@ -59,6 +59,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	logf := func(format string, a ...any) {
 		fmt.Fprintf(stderr, "%s loadtest: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, a...))
 	}
+	// What runs killed before their teardown left up goes first; this run
+	// is recorded so that the next one can do the same for it.
+	track, err := beginLedger(ctx, *outDir, logf)
+	if err != nil {
+		fmt.Fprintf(stderr, "loadtest: %v\n", err)
+		return loadharness.ExitHarness
+	}
+	defer track.Done()
 	// The run writes into a working directory and publishes it at its end
 	// (rundir.Begin): a run that fails before any load leaves the previous
 	// one untouched, and the previous one is kept as OUT.prev.
@@ -67,12 +75,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "loadtest: %v\n", err)
 		return loadharness.ExitHarness
 	}
-	if stale != "" {
-		logf("removed %s, left behind by a run that died", stale)
+	if stale.Kept != "" {
+		logf("kept the results of a run that died as %s (read them with `loadtest report %s --out DIR`)", stale.Kept, stale.Kept)
 	}
 	prov, err := chooseProvider(ctx, providerFlags{
 		name: *provider, targetURL: *targetURL, metricsURL: *metricsURL, targetBin: *targetBin,
-		redisImage: *redisImage, targetImage: *targetImage, outDir: work.Dir,
+		redisImage: *redisImage, targetImage: *targetImage, outDir: work.Dir, track: track,
 	}, stderr)
 	if err != nil {
 		work.Discard()
@@ -191,6 +199,8 @@ func closeStack(st stack.Stack, logf func(string, ...any)) {
 type providerFlags struct {
 	name, targetURL, metricsURL, targetBin string
 	redisImage, targetImage, outDir        string
+	// track records the stack's processes and containers for crash recovery.
+	track stack.Tracker
 }
 
 // chooseProvider turns the --provider flag into a Provider.
@@ -227,7 +237,7 @@ func chooseProvider(ctx context.Context, f providerFlags, stderr io.Writer) (sta
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("stack directory: %w", err)
 		}
-		return &process.Provider{TargetBin: bin, Dir: dir, Logf: logf}, nil
+		return &process.Provider{TargetBin: bin, Dir: dir, Logf: logf, Track: f.track}, nil
 	case "docker":
 		if !docker.Available(ctx) {
 			return nil, errors.New("--provider docker: no Docker engine answers")
@@ -235,7 +245,7 @@ func chooseProvider(ctx context.Context, f providerFlags, stderr io.Writer) (sta
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("stack directory: %w", err)
 		}
-		return &docker.Provider{RedisImage: redisImageFor(ctx, f), TargetImage: f.targetImage, Dir: dir, Logf: logf}, nil
+		return &docker.Provider{RedisImage: redisImageFor(ctx, f), TargetImage: f.targetImage, Dir: dir, Logf: logf, Track: f.track}, nil
 	default:
 		return nil, fmt.Errorf("unknown --provider %q (want auto, process, docker or external)", name)
 	}

@@ -28,29 +28,65 @@ type Working struct {
 	Dir, Final string
 }
 
+// CrashedSuffix, with the time the dead run last wrote, names the working
+// directory of a run that died before publishing what it measured.
+const CrashedSuffix = ".crashed-"
+
+// Stale is what Begin found of a run that died before publishing.
+type Stale struct {
+	// Kept is where its results now are (DIR.crashed-TIME); "" when it had
+	// measured nothing.
+	Kept string
+	// Removed is the working directory removed because it held no results
+	// (only the logs of a stack that would not start).
+	Removed string
+}
+
 // Begin creates a fresh working directory for a run to be published at
 // final, after checking that final's parent can be written. A working
-// directory left behind by a run that died is removed first: stale says
-// which, so the caller can tell the user. Nothing at final is touched.
-func Begin(final string) (w Working, stale string, err error) {
+// directory left behind by a run that died is moved aside first, as
+// final.crashed-TIME, when it holds results (they load with `loadtest
+// report`, marked incomplete), and removed when it holds none. Nothing at
+// final is touched.
+func Begin(final string) (w Working, stale Stale, err error) {
 	final = filepath.Clean(final)
 	if st, err := os.Stat(final); err == nil && !st.IsDir() {
-		return Working{}, "", fmt.Errorf("output %s: exists and is not a directory", final)
+		return Working{}, Stale{}, fmt.Errorf("output %s: exists and is not a directory", final)
 	}
 	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
-		return Working{}, "", fmt.Errorf("output %s: %w", final, err)
+		return Working{}, Stale{}, fmt.Errorf("output %s: %w", final, err)
 	}
 	w = Working{Dir: final + WorkingSuffix, Final: final}
-	if _, err := os.Stat(w.Dir); err == nil {
-		if err := os.RemoveAll(w.Dir); err != nil {
-			return Working{}, "", fmt.Errorf("output %s: remove the dead run's %s: %w", final, w.Dir, err)
-		}
-		stale = w.Dir
+	if stale, err = setAside(w.Dir, final); err != nil {
+		return Working{}, Stale{}, err
 	}
 	if err := os.Mkdir(w.Dir, 0o755); err != nil {
-		return Working{}, "", fmt.Errorf("output %s: %w", final, err)
+		return Working{}, Stale{}, fmt.Errorf("output %s: %w", final, err)
 	}
 	return w, stale, nil
+}
+
+// setAside moves a dead run's working directory out of the way, keeping its
+// results.
+func setAside(dir, final string) (Stale, error) {
+	if _, err := os.Stat(dir); err != nil {
+		return Stale{}, nil
+	}
+	raw, err := os.Stat(filepath.Join(dir, ResultsFile))
+	if err != nil || raw.Size() == 0 {
+		if err := os.RemoveAll(dir); err != nil {
+			return Stale{}, fmt.Errorf("output %s: remove the dead run's %s: %w", final, dir, err)
+		}
+		return Stale{Removed: dir}, nil
+	}
+	kept := final + CrashedSuffix + raw.ModTime().UTC().Format("20060102T150405Z")
+	if _, err := os.Stat(kept); err == nil {
+		return Stale{}, fmt.Errorf("output %s: both %s and %s hold a dead run's results; read and move one", final, dir, kept)
+	}
+	if err := os.Rename(dir, kept); err != nil {
+		return Stale{}, fmt.Errorf("output %s: keep the dead run's results: %w", final, err)
+	}
+	return Stale{Kept: kept}, nil
 }
 
 // Publish puts the working directory in place: the run at Final, if any,

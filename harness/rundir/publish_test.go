@@ -3,6 +3,7 @@ package rundir_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"loadharness/harness/rundir"
@@ -28,8 +29,8 @@ func TestPublishKeepsThePreviousRun(t *testing.T) {
 	final := filepath.Join(t.TempDir(), "out", "default")
 	for i, text := range []string{"first", "second", "third"} {
 		w, stale, err := rundir.Begin(final)
-		if err != nil || stale != "" {
-			t.Fatalf("run %d: begin: %v, stale %q", i, err, stale)
+		if err != nil || stale != (rundir.Stale{}) {
+			t.Fatalf("run %d: begin: %v, stale %+v", i, err, stale)
 		}
 		mustWrite(t, filepath.Join(w.Dir, rundir.SummaryFile), text)
 		if _, err := os.Stat(filepath.Join(final, rundir.SummaryFile)); i > 0 && err != nil {
@@ -76,21 +77,38 @@ func TestDiscardLeavesThePreviousRunByteForByte(t *testing.T) {
 	}
 }
 
-func TestBeginRemovesADeadRunsWorkingDirectory(t *testing.T) {
+// A run that died keeps what it measured: its working directory is moved
+// aside whole, not removed, and a working directory with no results (a
+// stack that would not start) is removed.
+func TestBeginKeepsADeadRunsResults(t *testing.T) {
 	final := filepath.Join(t.TempDir(), "run")
-	if err := os.MkdirAll(final+rundir.WorkingSuffix, 0o755); err != nil {
+	dead := final + rundir.WorkingSuffix
+	if err := os.MkdirAll(dead, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	mustWrite(t, filepath.Join(final+rundir.WorkingSuffix, rundir.ResultsFile), "half a line")
+	mustWrite(t, filepath.Join(dead, rundir.ResultsFile), "line one\nhalf a li")
 	w, stale, err := rundir.Begin(final)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stale != final+rundir.WorkingSuffix {
-		t.Errorf("stale = %q, want the dead run's working directory", stale)
+	if stale.Removed != "" || !strings.HasPrefix(stale.Kept, final+rundir.CrashedSuffix) {
+		t.Fatalf("stale = %+v, want the dead run kept as %s*", stale, final+rundir.CrashedSuffix)
+	}
+	if got := mustRead(t, filepath.Join(stale.Kept, rundir.ResultsFile)); got != "line one\nhalf a li" {
+		t.Errorf("kept results %q, want them byte for byte", got)
 	}
 	if entries, _ := os.ReadDir(w.Dir); len(entries) != 0 {
 		t.Errorf("the working directory is not fresh: %v", entries)
+	}
+
+	// The second run dies before measuring: only logs in its directory.
+	mustWrite(t, filepath.Join(w.Dir, "lb.log"), "would not start")
+	_, stale, err = rundir.Begin(final)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stale.Kept != "" || stale.Removed != dead {
+		t.Errorf("stale = %+v, want %s removed (it measured nothing)", stale, dead)
 	}
 }
 

@@ -38,6 +38,17 @@ type ForceCloser interface {
 	ForceClose(ctx context.Context) error
 }
 
+// Tracker is told what a stack starts outside the harness's own process,
+// before it serves, so that a harness killed before Close (SIGKILL, a
+// crash) leaves a record the next run can clean up from: see package
+// ledger, whose *Entry is one.
+type Tracker interface {
+	// Process records a child that leads its own process group.
+	Process(name string, pid int) error
+	// DockerRun records the run label of a container stack.
+	DockerRun(id string) error
+}
+
 // Info says what kind of stack ran, for people reading a report.
 type Info struct {
 	Provider  string                 `json:"provider"`

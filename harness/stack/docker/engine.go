@@ -144,27 +144,59 @@ func Sweep(ctx context.Context) error {
 // sweepLabel force-removes the containers, then the networks, matching a
 // label filter ("key" or "key=value").
 func sweepLabel(ctx context.Context, cli *testcontainers.DockerClient, label string) error {
+	_, err := removeLabelled(ctx, cli, label)
+	return err
+}
+
+// Removed counts what a sweep removed.
+type Removed struct{ Containers, Networks int }
+
+// RemoveRun force-removes every container and network of one run (labelled
+// RunLabel=runID): what a harness killed before its Close left behind.
+func RemoveRun(ctx context.Context, runID string) (Removed, error) {
+	cli, err := dockerClient(ctx)
+	if err != nil {
+		return Removed{}, fmt.Errorf("remove docker run %s: %w", runID, err)
+	}
+	defer cli.Close()
+	n, err := removeLabelled(ctx, cli, RunLabel+"="+runID)
+	if err != nil {
+		return n, fmt.Errorf("remove docker run %s: %w", runID, err)
+	}
+	return n, nil
+}
+
+func removeLabelled(ctx context.Context, cli *testcontainers.DockerClient, label string) (Removed, error) {
 	filter := make(client.Filters).Add("label", label)
+	var n Removed
 	var errs []error
 	ctrs, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: filter})
 	if err != nil {
-		return fmt.Errorf("list containers: %w", err)
+		return n, fmt.Errorf("list containers: %w", err)
 	}
 	for _, c := range ctrs.Items {
-		if _, err := cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !isGone(err) {
+		_, err := cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+		switch {
+		case err == nil:
+			n.Containers++
+		case !isGone(err):
 			errs = append(errs, fmt.Errorf("remove container %.12s: %w", c.ID, err))
 		}
 	}
 	nets, err := cli.NetworkList(ctx, client.NetworkListOptions{Filters: filter})
 	if err != nil {
-		return errors.Join(append(errs, fmt.Errorf("list networks: %w", err))...)
+		return n, errors.Join(append(errs, fmt.Errorf("list networks: %w", err))...)
 	}
-	for _, n := range nets.Items {
-		if _, err := cli.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{}); err != nil && !isGone(err) {
-			errs = append(errs, fmt.Errorf("remove network %s: %w", n.Name, err))
+	for _, nw := range nets.Items {
+		_, err := cli.NetworkRemove(ctx, nw.ID, client.NetworkRemoveOptions{})
+		switch {
+		case err == nil:
+			n.Networks++
+		case !isGone(err):
+			errs = append(errs, fmt.Errorf("remove network %s: %w", nw.Name, err))
 		}
 	}
-	return errors.Join(errs...)
+	return n, errors.Join(errs...)
 }
 
 // isGone says whether a removal failed only because the object is already

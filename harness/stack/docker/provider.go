@@ -69,6 +69,9 @@ type Provider struct {
 	// RunID is the value of RunLabel on everything started; "" draws a
 	// random one per Start.
 	RunID string
+	// Track records the run label before the first container is created,
+	// for crash recovery; nil records nothing.
+	Track stack.Tracker
 	// StartTimeout bounds the start; 0 means DefaultDockerStartTimeout.
 	StartTimeout time.Duration
 	// Logf reports progress; nil is silent.
@@ -98,6 +101,11 @@ func (d *Provider) Start(ctx context.Context, shape loadharness.StackShape) (_ s
 	runID := d.RunID
 	if runID == "" {
 		runID = newRunID()
+	}
+	if d.Track != nil {
+		if err := d.Track.DockerRun(runID); err != nil {
+			return nil, fmt.Errorf("docker stack: %w", err)
+		}
 	}
 	s := &dockerStack{
 		cfg:         d,

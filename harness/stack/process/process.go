@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"syscall"
 	"time"
+
+	"loadharness/harness/stack"
 )
 
 // process is one child program the harness started: a Redis server, a
@@ -23,8 +25,10 @@ type process struct {
 	err  error // set before done closes
 }
 
-// startProcess starts bin with args, its output appended to logPath.
-func startProcess(name, bin string, args []string, logPath string) (*process, error) {
+// startProcess starts bin with args, its output appended to logPath, and
+// records it with track (when not nil) so a crashed harness's next run can
+// find it.
+func startProcess(name, bin string, args []string, logPath string, track stack.Tracker) (*process, error) {
 	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("start %s: open log: %w", name, err)
@@ -38,6 +42,15 @@ func startProcess(name, bin string, args []string, logPath string) (*process, er
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
 	p := &process{name: name, cmd: cmd, log: logFile, done: make(chan struct{})}
+	if track != nil {
+		if err := track.Process(name, cmd.Process.Pid); err != nil {
+			// Unrecorded, it could outlive a crashed harness: do not run it.
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			cmd.Wait()
+			logFile.Close()
+			return nil, fmt.Errorf("start %s: %w", name, err)
+		}
+	}
 	go func() {
 		p.err = cmd.Wait()
 		logFile.Close()

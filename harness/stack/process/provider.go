@@ -33,6 +33,9 @@ type Provider struct {
 	// RedisFaults puts a fault proxy between the instances and Redis, for
 	// the fault actions of a suite (Run sets it when a suite has them).
 	RedisFaults bool
+	// Track records every process started, for crash recovery; nil
+	// records nothing.
+	Track stack.Tracker
 }
 
 var _ stack.FaultProvider = (*Provider)(nil)
@@ -71,7 +74,7 @@ func (p *Provider) Start(ctx context.Context, shape loadharness.StackShape) (_ s
 	if err := os.MkdirAll(redisDir, 0o755); err != nil {
 		return nil, fmt.Errorf("start redis: %w", err)
 	}
-	s.redis, s.embedded, err = startRedis(ctx, redisDir, shape.RedisPersistence)
+	s.redis, s.embedded, err = startRedis(ctx, redisDir, shape.RedisPersistence, p.Track)
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +196,7 @@ func (s *processStack) startInstance(ctx context.Context, i int) (*instanceProce
 		args = append(args, "--request-timeout", s.shape.RequestTimeout.String())
 	}
 	logPath := filepath.Join(s.cfg.Dir, name+".log")
-	proc, err := startProcess(name, s.cfg.TargetBin, args, logPath)
+	proc, err := startProcess(name, s.cfg.TargetBin, args, logPath, s.cfg.Track)
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +227,7 @@ func (s *processStack) startBalancer(ctx context.Context) error {
 	proc, err := startProcess("lb", s.cfg.TargetBin, []string{"lb",
 		"--listen", "127.0.0.1:" + strconv.Itoa(port),
 		"--backends", strings.Join(backends, ","),
-	}, logPath)
+	}, logPath, s.cfg.Track)
 	if err != nil {
 		return err
 	}
@@ -336,7 +339,7 @@ func (s *processStack) RestartRedis(ctx context.Context) error { return s.redis.
 // finds it where it was: a replaced machine behind the same address.
 func (s *processStack) restartOnPort(ctx context.Context, i int, old *instanceProcess) error {
 	args := old.proc.cmd.Args[1:]
-	proc, err := startProcess(old.name, s.cfg.TargetBin, args, filepath.Join(s.cfg.Dir, old.name+".log"))
+	proc, err := startProcess(old.name, s.cfg.TargetBin, args, filepath.Join(s.cfg.Dir, old.name+".log"), s.cfg.Track)
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,7 @@ const embeddedRedisWarning = "redis-server was not found on PATH: the stack uses
 
 // startRedis starts redis-server from PATH on a free loopback port, or an
 // embedded one when the binary is missing (embedded reports true).
-func startRedis(ctx context.Context, dir, persistence string) (srv redisServer, embedded bool, err error) {
+func startRedis(ctx context.Context, dir, persistence string, track stack.Tracker) (srv redisServer, embedded bool, err error) {
 	bin, lookErr := exec.LookPath("redis-server")
 	if lookErr != nil {
 		m := miniredis.NewMiniRedis()
@@ -43,7 +43,7 @@ func startRedis(ctx context.Context, dir, persistence string) (srv redisServer, 
 	if err != nil {
 		return nil, false, err
 	}
-	r := &processRedis{bin: bin, port: port, dir: dir, persistence: persistence}
+	r := &processRedis{bin: bin, port: port, dir: dir, persistence: persistence, track: track}
 	if err := r.start(ctx); err != nil {
 		return nil, false, err
 	}
@@ -55,6 +55,7 @@ type processRedis struct {
 	port                  int
 	proc                  *process
 	version               string
+	track                 stack.Tracker
 }
 
 func (r *processRedis) Addr() string { return "127.0.0.1:" + strconv.Itoa(r.port) }
@@ -71,7 +72,7 @@ func (r *processRedis) start(ctx context.Context) error {
 	} else {
 		args = append(args, "--appendonly", "no")
 	}
-	proc, err := startProcess("redis", r.bin, args, filepath.Join(r.dir, "redis.log"))
+	proc, err := startProcess("redis", r.bin, args, filepath.Join(r.dir, "redis.log"), r.track)
 	if err != nil {
 		return err
 	}
