@@ -80,14 +80,14 @@ func faultHook(st stack.Stack, events *scenarioEvents, logf func(string, ...any)
 
 // clearFaults switches off what a scenario left on, so a fault never leaks
 // into the next scenario, and records each as an event of the scenario.
-func clearFaults(ctx context.Context, st stack.Stack, events *scenarioEvents) []loadharness.Event {
+func clearFaults(ctx context.Context, st stack.Stack, events *scenarioEvents) error {
 	fs, ok := st.(stack.Faulter)
 	if !ok {
 		return nil
 	}
-	evs := fs.ClearFaults(ctx)
+	evs, err := fs.ClearFaults(ctx)
 	for _, ev := range evs {
 		events.rec.Note(events.sc.Name, ev)
 	}
-	return evs
+	return err
 }

@@ -58,6 +58,10 @@ func (r Result) ReportInput() reports.ReportInput {
 // an abort is a verdict, not an error.
 func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (Result, error) {
 	cfg := newConfig(opts)
+	// A sink that can no longer write (a full disk) stops the run: load
+	// whose results cannot be kept is load for nothing.
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
 	info := st.Info()
 	res := Result{
 		Summary: reports.Summary{
@@ -79,7 +83,10 @@ func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (R
 	// rec measures around events (recovery_time and the like); tap feeds a
 	// scaling policy's p95 signal.
 	rec, tap := aggregate.NewRecovery(agg), newLatencyTap()
-	sink := append(loadharness.Sinks{agg, rec, tap}, cfg.sinks...)
+	sink := loadharness.Sinks{agg, rec, tap}
+	for _, next := range cfg.sinks {
+		sink = append(sink, stopOnWriteError(next, stop))
+	}
 	scrape := newScraper(s.Stack.Workers)
 	targetDeltas := targetMeasurer{}
 	var runErr error
@@ -94,7 +101,7 @@ func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (R
 		res.SetupRequests += sr.setupRequests
 		res.SetupFailed += sr.setupFailed
 		res.Outcomes[sc.Name] = sr.outcome
-		clearFaults(context.WithoutCancel(ctx), st, events)
+		faultLeftOn := clearFaults(context.WithoutCancel(ctx), st, events)
 		// The scenario's timed actions, its scaling policy's and its load steps.
 		res.Summary.Events = append(res.Summary.Events, events.finish(sr.outcome)...)
 		res.Summary.Warnings = append(res.Summary.Warnings, prefixed(sc.Name, sr.outcome.Warnings)...)
@@ -108,6 +115,13 @@ func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (R
 		for _, missed := range after.Missed {
 			cfg.logf("metrics of %s: %s", sc.Name, missed)
 		}
+		if faultLeftOn != nil {
+			// What runs next would be measured through a fault no gate
+			// expects: the run is invalid, and stops here.
+			res.Summary.InvalidReasons = append(res.Summary.InvalidReasons,
+				fmt.Sprintf("%s: a fault could not be switched off: %v", sc.Name, faultLeftOn))
+			cfg.logf("%s: a fault could not be switched off, the run stops: %v", sc.Name, faultLeftOn)
+		}
 		if sr.abort != nil {
 			res.Summary.Aborted = sc.Name + ": " + sr.abort.Reason
 			res.Summary.Events = append(res.Summary.Events, sr.abort.Event())
@@ -115,6 +129,9 @@ func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (R
 		}
 		if sr.err != nil {
 			runErr = fmt.Errorf("scenario %s: %w", sc.Name, sr.err)
+			break
+		}
+		if faultLeftOn != nil {
 			break
 		}
 	}
@@ -137,7 +154,13 @@ func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (R
 	}
 	if ctx.Err() != nil {
 		res.Summary.Interrupted = true
-		runErr = fmt.Errorf("%w: %v", ErrInterrupted, context.Cause(ctx))
+		var failed *sinkFailure
+		if errors.As(context.Cause(ctx), &failed) {
+			runErr = fmt.Errorf("the run stopped: %w", failed.err)
+			res.Summary.Warnings = append(res.Summary.Warnings, "the run stopped early: "+failed.err.Error())
+		} else {
+			runErr = fmt.Errorf("%w: %v", ErrInterrupted, context.Cause(ctx))
+		}
 	}
 	res.Summary.Complete = runErr == nil && !res.Summary.Interrupted && res.Summary.Aborted == ""
 	res.Summary.Verdict = loadharness.Judge(res.Summary.Evidence()).Verdict
@@ -311,4 +334,41 @@ func WithSpawn(sp Spawn) Option {
 // the run, for the report's target chart (see DefaultSampleInterval).
 func WithTargetSamples(every time.Duration) Option {
 	return func(c *runConfig) { c.sampleEvery = every }
+}
+
+// writeErrorer is a sink that says when it failed to write (the raw results
+// writer does).
+type writeErrorer interface{ Err() error }
+
+// sinkFailure is the cause a failed sink stops the run with.
+type sinkFailure struct{ err error }
+
+func (e *sinkFailure) Error() string { return e.err.Error() }
+
+// stopOnWriteError calls stop once next fails to write.
+func stopOnWriteError(next loadharness.Sink, stop context.CancelCauseFunc) loadharness.Sink {
+	w, ok := next.(writeErrorer)
+	if !ok {
+		return next
+	}
+	return &stoppingSink{Sink: next, errs: w, stop: stop}
+}
+
+type stoppingSink struct {
+	loadharness.Sink
+	errs    writeErrorer
+	stop    context.CancelCauseFunc
+	stopped bool
+}
+
+// Add passes r on, then stops the run if that write failed. Sinks are called
+// under the run's lock, so stopped needs none of its own.
+func (s *stoppingSink) Add(r *loadharness.Result) {
+	s.Sink.Add(r)
+	if !s.stopped {
+		if err := s.errs.Err(); err != nil {
+			s.stopped = true
+			s.stop(&sinkFailure{err: err})
+		}
+	}
 }

@@ -105,6 +105,10 @@ func (rw *rawWriter) Add(r *loadharness.Result) {
 	}
 }
 
+// Err is the first write error, so the run can stop at once rather than
+// measure what it can no longer keep.
+func (rw *rawWriter) Err() error { return rw.err }
+
 // Close flushes the buffer.
 func (rw *rawWriter) Close() error {
 	if rw.err != nil {

@@ -88,8 +88,9 @@ type FaultProvider interface {
 type Faulter interface {
 	// SetFault switches a fault on, or off when f.Off.
 	SetFault(ctx context.Context, f suite.Fault) (loadharness.Event, error)
-	// ClearFaults switches every fault off, with an event for each.
-	ClearFaults(ctx context.Context) []loadharness.Event
+	// ClearFaults switches every fault still on off, with an event for
+	// each; its error says what is still on after it tried.
+	ClearFaults(ctx context.Context) ([]loadharness.Event, error)
 }
 
 // RedisAddresser is a stack whose Redis the harness can reach, to sample

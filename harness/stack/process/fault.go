@@ -36,9 +36,9 @@ func (s *processStack) SetFault(ctx context.Context, f suite.Fault) (loadharness
 }
 
 // ClearFaults switches off every fault still on.
-func (s *processStack) ClearFaults(ctx context.Context) []loadharness.Event {
+func (s *processStack) ClearFaults(ctx context.Context) ([]loadharness.Event, error) {
 	if s.faults == nil {
-		return nil
+		return nil, nil
 	}
 	kinds, err := s.faults.Clear(ctx)
 	var evs []loadharness.Event
@@ -47,8 +47,5 @@ func (s *processStack) ClearFaults(ctx context.Context) []loadharness.Event {
 		ev.Detail = "left on at the end of the scenario"
 		evs = append(evs, ev)
 	}
-	if err != nil && len(evs) > 0 {
-		evs[len(evs)-1].Detail += "; " + err.Error()
-	}
-	return evs
+	return evs, err
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
 	"github.com/rs/zerolog"
@@ -20,6 +21,9 @@ import (
 // it (or the proxy stopped, for down).
 type redisFaults struct {
 	proxy *toxiproxy.Proxy
+	// remove takes a toxic off the proxy (its ToxicCollection's, but for
+	// unit tests of a removal that fails).
+	remove func(ctx context.Context, name string) error
 
 	mu     sync.Mutex
 	active map[string]bool // toxic names on, by fault kind
@@ -39,7 +43,7 @@ func startRedisFaults(upstream string) (*redisFaults, error) {
 	if err := proxy.Start(); err != nil {
 		return nil, fmt.Errorf("redis fault proxy: %w", err)
 	}
-	return &redisFaults{proxy: proxy, active: map[string]bool{}}, nil
+	return &redisFaults{proxy: proxy, remove: proxy.Toxics.RemoveToxic, active: map[string]bool{}}, nil
 }
 
 // Addr is where the instances reach Redis through the proxy.
@@ -105,10 +109,12 @@ func (r *redisFaults) Set(ctx context.Context, f suite.Fault) error {
 		if !r.active[t.Name] {
 			return nil
 		}
-		delete(r.active, t.Name)
-		if err := r.proxy.Toxics.RemoveToxic(ctx, t.Name); err != nil {
+		// It stays marked on until it is gone: a fault believed off but
+		// still on would skew every later measurement.
+		if err := r.removeWithRetries(ctx, t.Name); err != nil {
 			return fmt.Errorf("redis fault %s off: %w", f.Kind, err)
 		}
+		delete(r.active, t.Name)
 		return nil
 	}
 	if r.active[t.Name] {
@@ -125,7 +131,35 @@ func (r *redisFaults) Set(ctx context.Context, f suite.Fault) error {
 	return nil
 }
 
-// Clear switches every fault off and returns what it switched off.
+// removeAttempts bounds the tries of a toxic's removal; the waits between
+// them double from removeBackoff.
+const (
+	removeAttempts = 4
+	removeBackoff  = 50 * time.Millisecond
+)
+
+// removeWithRetries removes a toxic, trying again after a failure.
+func (r *redisFaults) removeWithRetries(ctx context.Context, name string) error {
+	var err error
+	wait := removeBackoff
+	for attempt := 1; ; attempt++ {
+		if err = r.remove(ctx, name); err == nil || r.proxy.Toxics.GetToxic(name) == nil {
+			return nil
+		}
+		if attempt == removeAttempts {
+			return fmt.Errorf("%d attempts: %w", attempt, err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%d attempts: %w (then %v)", attempt, err, context.Cause(ctx))
+		case <-time.After(wait):
+		}
+		wait *= 2
+	}
+}
+
+// Clear switches every fault off and returns what it switched off; its
+// error says what is still on after that, checked on the proxy itself.
 func (r *redisFaults) Clear(ctx context.Context) ([]string, error) {
 	r.mu.Lock()
 	var kinds []string
@@ -140,6 +174,20 @@ func (r *redisFaults) Clear(ctx context.Context) ([]string, error) {
 	for _, k := range kinds {
 		errs = append(errs, r.Set(ctx, suite.Fault{Kind: k, Off: true}))
 	}
+	if left := r.proxy.Toxics.GetToxicArray(); len(left) > 0 {
+		var on []string
+		for _, k := range []string{suite.FaultLatency, suite.FaultBandwidth, suite.FaultResetPeer, suite.FaultTimeout} {
+			if r.proxy.Toxics.GetToxic("fault-"+k) != nil {
+				on = append(on, k)
+			}
+		}
+		errs = append(errs, fmt.Errorf("redis fault proxy: %d toxic(s) still on after clearing %v", len(left), on))
+	}
+	r.mu.Lock()
+	if r.down {
+		errs = append(errs, errors.New("redis fault proxy: still down after clearing"))
+	}
+	r.mu.Unlock()
 	return kinds, errors.Join(errs...)
 }
 
