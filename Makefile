@@ -43,6 +43,12 @@ verify:
 bench:
 	$(GO) run ./bench
 
+## soak: the harness under a steady load for $(SOAK) (default 10m); its RSS, goroutines and open files must stay flat
+SOAK ?= 10m
+.PHONY: soak
+soak: build
+	$(GO) run ./bench -sections soak -soak $(SOAK)
+
 ## bench-go: every Go benchmark, allocations reported (figures, not assertions; compare with benchstat)
 .PHONY: bench-go
 bench-go:

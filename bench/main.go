@@ -22,8 +22,13 @@ import (
 	"time"
 )
 
-// sectionNames are the parts of a bench run, in the order they run.
-var sectionNames = []string{"throughput", "accuracy", "memory", "verdict", "gobench"}
+// sectionNames are the parts of a bench run, in the order they run;
+// defaultSections those a plain `make bench` runs (the soak takes ten
+// minutes: `make soak`).
+var (
+	sectionNames    = []string{"throughput", "accuracy", "memory", "verdict", "gobench", "soak"}
+	defaultSections = []string{"throughput", "accuracy", "memory", "verdict", "gobench"}
+)
 
 // config is what the flags set.
 type config struct {
@@ -34,6 +39,8 @@ type config struct {
 	results   int
 	suite     string
 	providers []string
+	// soak is how long the soak section holds its load.
+	soak time.Duration
 	// profile, when set, is the prefix of CPU profiles of the throughput
 	// runs (PREFIX-harness.pprof, PREFIX-vegeta.pprof).
 	profile string
@@ -51,13 +58,14 @@ func main() {
 		}
 	}
 	var cfg config
-	sections := flag.String("sections", strings.Join(sectionNames, ","), "parts to run, comma-separated: "+strings.Join(sectionNames, ", "))
+	sections := flag.String("sections", strings.Join(defaultSections, ","), "parts to run, comma-separated: "+strings.Join(sectionNames, ", "))
 	flag.IntVar(&cfg.users, "users", 100, "concurrent users (connections) of the throughput runs")
 	flag.DurationVar(&cfg.duration, "duration", 12*time.Second, "time each generator drives the server in the throughput part, in all")
 	flag.IntVar(&cfg.rounds, "rounds", 3, "rounds the throughput part splits each generator's time into, taking turns")
 	flag.IntVar(&cfg.results, "results", 10_000_000, "synthetic results the memory part aggregates (and a tenth of them, to compare)")
 	flag.StringVar(&cfg.suite, "suite", "default", "suite the time-to-verdict part runs")
 	providers := flag.String("providers", "process,docker", "stack providers whose start time is measured (docker only when an engine answers and the images are built)")
+	flag.DurationVar(&cfg.soak, "soak", 10*time.Minute, "how long the soak section holds its load")
 	flag.StringVar(&cfg.profile, "cpuprofile", "", "write CPU profiles of the in-process throughput runs to `PREFIX`-harness.pprof and PREFIX-vegeta.pprof")
 	flag.Parse()
 	for _, s := range strings.Split(*sections, ",") {
@@ -95,6 +103,9 @@ type summary struct {
 	p99Measured                   bool
 	heap10M                       uint64
 	heapMeasured                  bool
+	// soakRSS is the soak's resident memory at its end over its start.
+	soakRSS      float64
+	soakMeasured bool
 }
 
 // ratiosLine is the last line of a run.
@@ -113,8 +124,12 @@ func (s summary) ratiosLine() string {
 	if s.heapMeasured {
 		heap = strconv.FormatUint((s.heap10M+(1<<19))>>20, 10) + "MiB"
 	}
-	return fmt.Sprintf("ratios: harness/vegeta=%s harness/wrk=%s p99_error=%s heap_10M=%s",
+	line := fmt.Sprintf("ratios: harness/vegeta=%s harness/wrk=%s p99_error=%s heap_10M=%s",
 		ratio(s.harnessRPS, s.vegetaRPS), ratio(s.harnessRPS, s.wrkRPS), p99, heap)
+	if s.soakMeasured {
+		line += " soak_rss_end/start=" + strconv.FormatFloat(s.soakRSS, 'f', 2, 64)
+	}
+	return line
 }
 
 // run runs the chosen sections and prints the ratios line. A section that
@@ -144,6 +159,8 @@ func run(ctx context.Context, cfg config) error {
 			err = benchVerdict(ctx, cfg)
 		case "gobench":
 			err = benchGo(ctx)
+		case "soak":
+			err = benchSoak(ctx, cfg, &sum)
 		}
 		if err != nil {
 			err = fmt.Errorf("%s: %w", name, err)
