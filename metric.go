@@ -83,6 +83,7 @@ const (
 	MetricSessionsUnverified  = "sessions_unverified"
 	MetricChecksFailed        = "checks_failed"
 	MetricDropped             = "dropped"
+	MetricSkipped             = "skipped"
 	MetricSetupFailed         = "setup_failed"
 	MetricSerializationErrors = "serialization_errors"
 )
@@ -183,6 +184,7 @@ var namedMetrics = map[string]Metric{
 	MetricSessionsUnverified:  {Name: MetricSessionsUnverified, Kind: KindCount},
 	MetricChecksFailed:        {Name: MetricChecksFailed, Kind: KindCount},
 	MetricDropped:             {Name: MetricDropped, Kind: KindCount},
+	MetricSkipped:             {Name: MetricSkipped, Kind: KindCount},
 	MetricSetupFailed:         {Name: MetricSetupFailed, Kind: KindCount},
 	MetricSerializationErrors: {Name: MetricSerializationErrors, Kind: KindCount},
 	MetricRecoveryTime:        {Name: MetricRecoveryTime, Kind: KindLatency},
@@ -196,5 +198,5 @@ var namedMetrics = map[string]Metric{
 // knownMetricsHint lists what a gate may measure, for error messages.
 const knownMetricsHint = "want p50..p99.99, p(99.9), raw_p99, min, max, mean, median, " +
 	"error_rate, availability, check_rate, throughput, requests, errors, " +
-	"sessions_checked, sessions_lost, checks_failed, serialization_errors, " +
+	"sessions_checked, sessions_lost, checks_failed, dropped, skipped, serialization_errors, " +
 	"recovery_time, excess_errors, reaction_time, scale_events, flaps, scale_errors or target:NAME"

@@ -90,8 +90,10 @@ type Result struct {
 	// never sent: Dropped hits of an open model fell due in the second that
 	// starts at Intended, and no request went out for them (Error names the
 	// cause, DropUsersBusy or DropGeneratorBehind). Such a record is no
-	// request and has no latency or step; each hit it stands for counts as
-	// a failure in error_rate and availability, and in the dropped metric.
+	// request and has no latency; each hit it stands for counts as a
+	// failure in error_rate and availability, and in the dropped metric. A
+	// skipped step (its Error starts with SkipPrefix) is a record of one
+	// hit with its Step: the user lacked a variable the step needs.
 	Dropped uint32
 	// Dataset is the data set id a capture step took from its response
 	// ("" on every other result): two users holding one data set is a
@@ -110,7 +112,14 @@ const (
 	// DropGeneratorBehind: users were free, but the generator did not get
 	// to send the hits before the phase ended.
 	DropGeneratorBehind = "dropped: the generator fell behind"
+	// SkipPrefix begins the Error of a skipped step's record.
+	SkipPrefix = "skipped: "
 )
+
+// Skipped reports whether r records a step a user skipped.
+func (r *Result) Skipped() bool {
+	return r.Dropped > 0 && len(r.Error) >= len(SkipPrefix) && r.Error[:len(SkipPrefix)] == SkipPrefix
+}
 
 // End is when the last byte of the response arrived.
 func (r *Result) End() time.Time { return r.Sent.Add(r.Latency) }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"loadharness"
 	"loadharness/scenarios/suite"
@@ -49,12 +50,17 @@ func newProbe(p suite.SessionProbe) *probe {
 // one naming another is a mix-up (lost), and one naming none (a 404, 410 or
 // 5xx, say) proves nothing (unproven); the aggregates count a user lost
 // whose checked responses stay unproven to the end.
-func (p *probe) check(sp *stepPlan, u *user, resp *http.Response, body []byte, truncated bool) (session loadharness.SessionOutcome, failure, dataset string) {
+func (p *probe) check(sp *stepPlan, u *user, resp *http.Response, body []byte, truncated bool, elapsed time.Duration) (session loadharness.SessionOutcome, failure, dataset string) {
 	fail := func(msg string) {
 		if failure == "" {
 			failure = msg
 		}
 	}
+	defer func() {
+		// Extractions run whatever the other checks found: a variable
+		// must be set, or removed, on every response.
+		fail(sp.assert(u, resp, body, truncated, elapsed))
+	}()
 	e := &sp.expect
 	if len(e.Status) > 0 && !slices.Contains(e.Status, resp.StatusCode) {
 		fail(statusFailure(resp.StatusCode, e.Status))

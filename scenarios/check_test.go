@@ -86,7 +86,7 @@ func TestCheck(t *testing.T) {
 			resp := &http.Response{StatusCode: tt.code, Header: tt.header}
 			pr := newProbe(tt.probe)
 			pr.holders.hold("held-by-9", 9)
-			session, failure, _ := pr.check(&tt.step, u, resp, []byte(tt.body), false)
+			session, failure, _ := pr.check(&tt.step, u, resp, []byte(tt.body), false, 0)
 			if session != tt.wantSession || failure != tt.wantFailure || u.dataset != tt.wantDataset {
 				t.Errorf("got %v, %q, data set %q; want %v, %q, %q", session, failure, u.dataset, tt.wantSession, tt.wantFailure, tt.wantDataset)
 			}

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -32,7 +33,7 @@ func directURLs(p *plan) []*url.URL {
 	urls := make([]*url.URL, len(p.steps))
 	for i := range p.steps {
 		if sp := &p.steps[i]; sp.url.constant() {
-			if u, err := url.Parse(sp.url[0]); err == nil {
+			if u, err := url.Parse(sp.url.parts[0]); err == nil {
 				urls[i] = u
 			}
 		}
@@ -103,6 +104,7 @@ func (d *closedDriver) drive(u *user) {
 	var (
 		res    loadharness.Result
 		header = make(http.Header, 4)
+		skips  int // steps skipped in a row
 	)
 	for {
 		select {
@@ -114,6 +116,20 @@ func (d *closedDriver) drive(u *user) {
 			return
 		}
 		si := e.plan.pickStep(u)
+		sp := &e.plan.steps[si]
+		if missing := sp.missing(u); missing != "" {
+			// Nothing is sent, so no think time: the user goes on to its
+			// next step. A user that skipped every step in a row can send
+			// nothing more in this phase, and stops rather than spin.
+			e.skipped(&res, u, sp, missing, time.Now())
+			d.deliver(&res)
+			if skips++; skips >= len(e.plan.steps)-e.plan.nSetup {
+				e.logf("%s: user %d skipped every step (it lacks {{%s}}): it sends nothing more in this phase", e.sc.Name, u.id, missing)
+				return
+			}
+			continue
+		}
+		skips = 0
 		if err := e.exchange(u, si, header, &res); err != nil {
 			ph.fail(err)
 			return
@@ -156,7 +172,7 @@ func (e *engine) exchange(u *user, si int, header http.Header, res *loadharness.
 		return nil
 	}
 	addCookieHeader(header, u.cookieHeader(si, req.URL, sent))
-	resp, err := u.conn.roundTrip(req, e.conns.dial, e.opts.Timeout)
+	resp, err := u.conn.roundTrip(req, e.conns.dial, cmp.Or(sp.timeout, e.opts.Timeout))
 	if err != nil {
 		e.unanswered(res, u, sp, err, time.Now())
 		return nil
@@ -179,7 +195,7 @@ func (e *engine) exchange(u *user, si int, header http.Header, res *loadharness.
 		e.unanswered(res, u, sp, err, end)
 		return nil
 	}
-	session, failure, dataset := e.probe.check(sp, u, resp, data, n > maxCheckedBody)
+	session, failure, dataset := e.probe.check(sp, u, resp, data, n > maxCheckedBody, end.Sub(sent))
 	e.answered(res, resp, req.ContentLength, session, failure, dataset)
 	finished(res, end, n)
 	return nil
@@ -199,10 +215,10 @@ func (e *engine) newRequest(u *user, si int, header http.Header) (*http.Request,
 	if err != nil {
 		return nil, "", err
 	}
-	rawURL := sp.url[0]
+	rawURL := sp.url.parts[0]
 	target := e.urls[si]
 	if target == nil {
-		rawURL = sp.url.expand(u.id)
+		rawURL = sp.url.expand(u)
 		if target, err = url.Parse(rawURL); err != nil {
 			return nil, rawURL, nil
 		}

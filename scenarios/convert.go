@@ -45,10 +45,11 @@ func (c *converter) convert(vr *vegeta.Result, out *loadharness.Result) bool {
 
 	out.URL = base
 	out.Seq = vr.Seq
-	if out.Latency == 0 {
+	// A skipped step's record (Dropped) has no latency, and says why.
+	if out.Latency == 0 && out.Dropped == 0 {
 		out.Latency = max(vr.End().Sub(out.Sent), 0)
 	}
-	if vr.Error != "" {
+	if vr.Error != "" && out.Dropped == 0 {
 		// Vegeta's word wins: it also saw what failed after the transport
 		// returned (a body cut short, the client's timeout).
 		out.Error = cleanError(vr.Error, frag)

@@ -62,6 +62,9 @@ func newEngine(sc *suite.Scenario, opts RunOptions) (*engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("run %s: %w", sc.Name, err)
 	}
+	for _, u := range pool.users {
+		pl.assignRow(u)
+	}
 	e := &engine{sc: sc, opts: opts, probe: pr, plan: pl, pool: pool, epoch: time.Now(), uploads: newUploadCache(uploadCacheBytes)}
 	e.conns = newConnTracker(net.Dialer{Timeout: opts.Timeout, KeepAlive: 30 * time.Second})
 	e.base = &http.Transport{
@@ -110,6 +113,13 @@ func checkRunnable(sc *suite.Scenario, opts RunOptions) error {
 	}
 	if len(sc.Steps) == 0 {
 		errs = append(errs, errors.New("no steps"))
+	}
+	if d := sc.Data; d != nil && d.Order == suite.OrderUnique && uint64(opts.UserBase)+uint64(sc.Users) > uint64(len(d.Rows)) {
+		errs = append(errs, fmt.Errorf("data %s: order unique needs a row for each of users %d..%d, and has %d rows",
+			d.File, opts.UserBase, uint64(opts.UserBase)+uint64(sc.Users)-1, len(d.Rows)))
+	}
+	if d := sc.Data; d != nil && len(d.Rows) == 0 {
+		errs = append(errs, fmt.Errorf("data %s has no rows", d.File))
 	}
 	if sc.Duration <= 0 || sc.Duration > suite.MaxDuration {
 		errs = append(errs, fmt.Errorf("duration must be in (0, %s], not %s", fmtDuration(suite.MaxDuration), sc.Duration))

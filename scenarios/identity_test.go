@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"loadharness/scenarios/suite"
 	"testing"
 	"time"
 )
@@ -46,14 +47,36 @@ func TestCleanError(t *testing.T) {
 }
 
 func TestTemplate(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"/plain", "/plain"},
-		{"vu-{{user}}", "vu-42"},
-		{"{{user}}/{{user}}", "42/42"},
+	data := &suite.Data{Fields: []string{"email", "item"}, Rows: [][]string{
+		{"a@x.example", "book"}, {"b+1@x.example", `say "hi"`},
+	}}
+	u := &user{id: 42, row: 1, vars: map[string]string{"token": "t/1 2"}}
+	tests := []struct {
+		name, in string
+		esc      escape
+		isURL    bool
+		want     string
+	}{
+		{name: "plain", in: "/plain", want: "/plain"},
+		{name: "user", in: "vu-{{user}}", want: "vu-42"},
+		{name: "user twice", in: "{{user}}/{{user}}", want: "42/42"},
+		{name: "row and var", in: "{{row.email}} {{ token }}", want: "b+1@x.example t/1 2"},
+		{name: "json escapes", in: `{"item":"{{row.item}}"}`, esc: escJSON, want: `{"item":"say \"hi\""}`},
+		{name: "query escapes after ?", in: "/u/{{token}}?e={{row.email}}&t={{token}}", isURL: true,
+			want: "/u/t/1 2?e=b%2B1%40x.example&t=t%2F1+2"},
 	}
 	for _, tt := range tests {
-		if got := newTemplate(tt.in).expand(42); got != tt.want {
-			t.Errorf("expand(%q) = %q, want %q", tt.in, got, tt.want)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			tmpl, err := compileTemplate(tt.in, data, tt.esc, tt.isURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tmpl.expand(u); got != tt.want {
+				t.Errorf("expand(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+	if _, err := compileTemplate("{{row.nope}}", data, escNone, false); err == nil {
+		t.Error("a field the data lacks compiled")
 	}
 }

@@ -61,7 +61,7 @@ func TestRequestBodies(t *testing.T) {
 		t.Error("upload body not cached on the user")
 	}
 
-	if got := p.steps[2].url.expand(7); got != "http://h:1/items/7" {
+	if got := p.steps[2].url.expand(&user{id: 7}); got != "http://h:1/items/7" {
 		t.Errorf("url %q", got)
 	}
 	if body, _ := p.steps[2].requestBody(u7, 2, cache); string(body) != `{"who":"7"}` {

@@ -47,11 +47,14 @@ func (ph *phase) target(t *vegeta.Target) error {
 		si = e.plan.pickStep(u)
 	}
 	sp := &e.plan.steps[si]
-	body, err := sp.requestBody(u, si, e.uploads)
-	if err != nil {
-		e.pool.giveBack(u)
-		ph.fail(err)
-		return err
+	var body []byte
+	if u.skip = sp.missing(u); u.skip == "" {
+		var err error
+		if body, err = sp.requestBody(u, si, e.uploads); err != nil {
+			e.pool.giveBack(u)
+			ph.fail(err)
+			return err
+		}
 	}
 	id := identity{user: u.id, step: si, intended: intended, handoff: time.Since(e.epoch)}
 	if intended == 0 && ph.queue != nil {
@@ -59,11 +62,7 @@ func (ph *phase) target(t *vegeta.Target) error {
 	}
 	var buf [192]byte
 	b := buf[:0]
-	if sp.url.constant() {
-		b = append(b, sp.url[0]...)
-	} else {
-		b = append(b, sp.url.expand(u.id)...)
-	}
+	b = sp.url.appendTo(b, u)
 	b = id.appendFragment(b)
 	t.Method = sp.method
 	t.URL = string(b)

@@ -2,6 +2,9 @@ package scenarios
 
 import (
 	"bytes"
+	"cmp"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,6 +12,10 @@ import (
 
 	"loadharness"
 )
+
+// errSkipped is the transport's answer to a skipped step's hit; its record
+// is already in the user's result.
+var errSkipped = errors.New("skipped")
 
 // maxCheckedBody bounds the response body the transport reads to capture or
 // check; the rest is drained and counted but not kept.
@@ -49,6 +56,13 @@ func (t *userTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	sp := &e.plan.steps[id.step]
 	sent := time.Now()
+	if u.skip != "" {
+		// The targeter found the user lacks a variable the step needs:
+		// the hit is the step's, skipped, and nothing goes out.
+		e.skipped(&u.res, u, sp, u.skip, sent)
+		u.skip = ""
+		return nil, errSkipped
+	}
 	if id.intended > 0 && e.measureLag.Load() {
 		// The generator's own lag: from the due time, or from when this
 		// user came free if it was still busy then (a wait for a user,
@@ -65,9 +79,22 @@ func (t *userTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	addCookieHeader(req.Header, u.cookieHeader(id.step, req.URL, sent))
 	var resp *http.Response
 	var err error
+	var stepCancel context.CancelFunc
 	if t.dial != nil {
-		resp, err = u.conn.roundTrip(req, t.dial, t.timeout)
+		resp, err = u.conn.roundTrip(req, t.dial, cmp.Or(sp.timeout, t.timeout))
 	} else {
+		if sp.timeout > 0 {
+			// The client's timeout is the engine's; this step's own ends
+			// with the body (userBody.Close).
+			ctx, cancel := context.WithTimeout(req.Context(), sp.timeout)
+			req = req.WithContext(ctx)
+			defer func() {
+				if resp == nil {
+					cancel()
+				}
+			}()
+			stepCancel = cancel
+		}
 		resp, err = t.base.RoundTrip(req)
 	}
 	if err != nil {
@@ -77,7 +104,7 @@ func (t *userTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if len(resp.Header["Set-Cookie"]) > 0 {
 		u.setCookies(req.URL, resp.Cookies())
 	}
-	body := &userBody{rc: resp.Body, r: resp.Body, res: &u.res}
+	body := &userBody{rc: resp.Body, r: resp.Body, res: &u.res, cancel: stepCancel}
 	var data []byte
 	if sp.needBody {
 		var n int64
@@ -90,7 +117,7 @@ func (t *userTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		body.rc, body.r, body.n = nil, bytes.NewReader(data), n
 	}
-	session, failure, dataset := e.probe.check(sp, u, resp, data, body.n > maxCheckedBody)
+	session, failure, dataset := e.probe.check(sp, u, resp, data, body.n > maxCheckedBody, time.Since(sent))
 	e.answered(&u.res, resp, req.ContentLength, session, failure, dataset)
 	resp.Body = body
 	return resp, nil
@@ -120,6 +147,8 @@ type userBody struct {
 	n      int64
 	res    *loadharness.Result
 	closed bool
+	// cancel ends the step's own timeout, if it has one.
+	cancel context.CancelFunc
 }
 
 // Read reads the body, counting network bytes.
@@ -143,5 +172,8 @@ func (b *userBody) Close() error {
 		err = b.rc.Close()
 	}
 	finished(b.res, time.Now(), b.n)
+	if b.cancel != nil {
+		b.cancel()
+	}
 	return err
 }

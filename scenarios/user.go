@@ -45,6 +45,18 @@ type user struct {
 	// proof the user's data set is the old one or a new one that no other
 	// user holds.
 	uploadUncertain bool
+	// row is the user's row of the scenario's test data (modulo its rows);
+	// rowRand draws rows for the random order.
+	row     int
+	rowRand *rand.Rand
+	// passes counts the times the user started its main steps.
+	passes int
+	// skip, set by the targeter, is the variable the user's next step
+	// lacks: the transport records the step as skipped and sends nothing.
+	skip string
+	// vars are the values earlier steps extracted; a step that needs one
+	// the user lacks is skipped.
+	vars map[string]string
 	// uploads caches the user's generated upload bodies by step index.
 	uploads map[int][]byte
 	// res is the result of the user's request in flight on Vegeta's path:

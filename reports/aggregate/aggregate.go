@@ -94,9 +94,20 @@ func (a *Aggregate) Close() error { return nil }
 // scenario's figures: a hit never sent has no step.
 func (a *Aggregate) addDropped(r *loadharness.Result) {
 	sc := a.scenarioOf(r.Scenario)
+	scopes := []*scopeStats{a.run, sc.total}
+	skipped := r.Skipped()
+	if skipped {
+		// A skipped step is the step's: it says why in the error table.
+		_, st := a.scopesOf(r.Scenario, r.Step)
+		scopes = append(scopes, st)
+	}
 	i := secondOf(r.Intended.Sub(a.start))
-	for _, s := range [...]*scopeStats{a.run, sc.total} {
+	for _, s := range scopes {
 		s.dropped += uint64(r.Dropped)
+		if skipped {
+			s.skipped += uint64(r.Dropped)
+			s.errors.add(r.Error, uint64(r.Dropped))
+		}
 		if i >= 0 {
 			s.secondAt(i).dropped += uint64(r.Dropped)
 		}

@@ -39,7 +39,7 @@ func (a *Aggregate) Measure(m loadharness.Metric, scope loadharness.Scope) (floa
 }
 
 func (s *scopeStats) measure(m loadharness.Metric) (float64, bool) {
-	if s.requests == 0 && m.Name != loadharness.MetricErrorRate && m.Name != loadharness.MetricAvailability && m.Name != loadharness.MetricDropped {
+	if s.requests == 0 && m.Name != loadharness.MetricErrorRate && m.Name != loadharness.MetricAvailability && m.Name != loadharness.MetricDropped && m.Name != loadharness.MetricSkipped {
 		// Only dropped hits: nothing was sent, so no latency, throughput or
 		// count of requests rests on evidence.
 		return 0, false
@@ -97,6 +97,8 @@ func (s *scopeStats) measure(m loadharness.Metric) (float64, bool) {
 			return float64(s.checksFailed), true
 		case loadharness.MetricDropped:
 			return float64(s.dropped), true
+		case loadharness.MetricSkipped:
+			return float64(s.skipped), true
 		}
 	}
 	return 0, false

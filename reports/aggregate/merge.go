@@ -52,6 +52,7 @@ func (s *scopeStats) merge(from *scopeStats, offset int, remap []int) {
 	s.requests += from.requests
 	s.failed += from.failed
 	s.dropped += from.dropped
+	s.skipped += from.skipped
 	s.checksFailed += from.checksFailed
 	s.bytesIn += from.bytesIn
 	s.bytesOut += from.bytesOut

@@ -40,7 +40,10 @@ type scopeStats struct {
 	requests, failed, checksFailed uint64
 	// dropped counts hits of an open model that fell due and were never
 	// sent: failures that are not requests.
-	dropped               uint64
+	dropped uint64
+	// skipped counts, of dropped, the steps users skipped for want of a
+	// variable.
+	skipped               uint64
 	bytesIn, bytesOut     uint64
 	corrected, raw        latencyStats
 	codes                 map[uint16]uint64

@@ -91,6 +91,7 @@ func (w *walker) suite(data []byte) *Suite {
 	if root == nil {
 		return nil
 	}
+	w.expandEnv(root)
 	s := &Suite{File: w.file, Stack: loadharness.DefaultStackShape, Session: DefaultSessionProbe,
 		Abort: DefaultAbortRule, Limits: DefaultLimits}
 	var scenarios *yaml.Node
@@ -103,6 +104,7 @@ func (w *walker) suite(data []byte) *Suite {
 		{"scenarios", func(v *yaml.Node) { scenarios = v }},
 		{"abort", func(v *yaml.Node) { w.abort(v, &s.Abort) }},
 		{"limits", func(v *yaml.Node) { w.limits(v, &s.Limits) }},
+		{"tls", func(v *yaml.Node) { w.tls(v, &s.TLS) }},
 	})
 	w.require(root, "the suite", seen, "name", "scenarios")
 	// Scenarios are read last: their checks depend on the session probe and
@@ -112,6 +114,7 @@ func (w *walker) suite(data []byte) *Suite {
 	}
 	w.checkGateSteps(s)
 	w.checkLimits(s)
+	s.Secrets = w.secrets
 	return s
 }
 

@@ -60,6 +60,7 @@ type scenarioNodes struct {
 	duration, think, rate, ramp, stages, pick *yaml.Node
 	setupRamp                                 *yaml.Node
 	setup, steps                              []parsedStep
+	data                                      *yaml.Node
 	actions                                   []parsedAction
 }
 
@@ -95,6 +96,7 @@ func (w *walker) scenario(n *yaml.Node, s *Suite) *Scenario {
 		{"autoscale", func(v *yaml.Node) { sc.Autoscale = w.autoscale(v, s.Stack) }},
 		{"recovery", func(v *yaml.Node) { sc.Recovery = w.recovery(v) }},
 		{"gates", func(v *yaml.Node) { ownGates = w.gates(v) }},
+		{"data", func(v *yaml.Node) { nodes.data = v; sc.Data = w.data(v) }},
 	})
 	if seen == nil {
 		return nil
@@ -110,6 +112,7 @@ func (w *walker) scenario(n *yaml.Node, s *Suite) *Scenario {
 		sc.SetupRamp = DefaultSetupRamp(sc.Users)
 	}
 	sc.Steps = w.checkSteps(nodes.steps, s, sc, false)
+	w.checkHoles(sc, &nodes)
 	sc.Actions = w.checkActions(nodes.actions, s, sc)
 	sc.Gates = append(slices.Clone(s.Gates), ownGates...)
 	return sc

@@ -2,8 +2,10 @@ package suite
 
 import (
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -16,6 +18,10 @@ const (
 	maxBodyBytes  = 8 << 20
 )
 
+// placeholders matches what a template may fill, for checking a path's
+// shape before the values are known.
+var placeholders = regexp.MustCompile(`\{\{[^{}]*\}\}`)
+
 // methods lists the request methods a step may use.
 var methods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
@@ -23,6 +29,8 @@ var methods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS
 type parsedStep struct {
 	step                        Step
 	node, weight, capture, sess *yaml.Node
+	// holes are the placeholders the step uses.
+	holes []holeUse
 }
 
 // steps reads a list of steps, each a built-in name or a full step.
@@ -48,6 +56,14 @@ func (w *walker) steps(n *yaml.Node, what string, lo, hi int) []parsedStep {
 // is a built-in's and which gives no path starts from that built-in, so
 // `{name: map, weight: 6}` is the built-in map step with a weight.
 func (w *walker) step(n *yaml.Node) (parsedStep, bool) {
+	w.holes = nil
+	ps, ok := w.stepFields(n)
+	ps.holes, w.holes = w.holes, nil
+	return ps, ok
+}
+
+// stepFields reads a step, its placeholders noted in w.holes.
+func (w *walker) stepFields(n *yaml.Node) (parsedStep, bool) {
 	n = w.resolve(n)
 	if n == nil {
 		return parsedStep{}, false
@@ -129,6 +145,27 @@ func (w *walker) step(n *yaml.Node) (parsedStep, bool) {
 			}
 		}},
 		{"upload", func(v *yaml.Node) { bodies++; st.Upload, st.Form, st.Body = w.upload(v, st.Upload), nil, "" }},
+		{"json", func(v *yaml.Node) {
+			bodies++
+			if text, good := w.jsonBody(v); good {
+				st.Body, st.BodyJSON, st.Form, st.Upload = text, true, nil, nil
+			}
+		}},
+		{"body_file", func(v *yaml.Node) {
+			bodies++
+			s, good := w.scalar(v, "body_file")
+			if !good {
+				return
+			}
+			if data, good := w.readSuiteFile(s, "body_file", s.Value, maxBodyBytes); good {
+				w.checkTemplate(s, string(data))
+				st.Body, st.Form, st.Upload = string(data), nil, nil
+			}
+		}},
+		{"multipart", func(v *yaml.Node) { bodies++; st.Multipart, st.Form, st.Body, st.Upload = w.multipart(v), nil, "", nil }},
+		{"timeout", func(v *yaml.Node) { st.Timeout, _ = w.duration(v, "timeout", time.Millisecond, MaxStepTimeout) }},
+		{"extract", func(v *yaml.Node) { st.Extract = w.extractions(v) }},
+		{"checks", func(v *yaml.Node) { st.Checks = w.checks(v) }},
 		{"capture", func(v *yaml.Node) { ps.capture = v; st.Capture, _ = w.boolean(v, "capture") }},
 		{"weight", func(v *yaml.Node) { ps.weight = v; st.Weight, _ = w.integer(v, "weight", 1, MaxStepWeight) }},
 		{"expect", func(v *yaml.Node) { ps.sess = w.expect(v, &st.Expect) }},
@@ -144,7 +181,7 @@ func (w *walker) step(n *yaml.Node) (parsedStep, bool) {
 		}
 	}
 	if bodies > 1 {
-		w.at(n, "form, body and upload are alternatives: give only one")
+		w.at(n, "form, body, json, body_file, multipart and upload are alternatives: give only one")
 	}
 	ps.step = st
 	return ps, ok
@@ -162,26 +199,11 @@ func (w *walker) checkPath(s *yaml.Node) bool {
 		w.at(s, "path must not hold spaces or #")
 		return false
 	}
-	if _, err := url.Parse("http://host" + strings.ReplaceAll(p, Placeholder, "1")); err != nil {
+	if _, err := url.Parse("http://host" + placeholders.ReplaceAllString(p, "1")); err != nil {
 		w.at(s, "path %s is not a valid URL path", describe(s))
 		return false
 	}
 	return w.checkTemplate(s, p)
-}
-
-// checkTemplate reports placeholders other than {{user}}.
-func (w *walker) checkTemplate(n *yaml.Node, s string) bool {
-	rest := strings.ReplaceAll(s, Placeholder, "")
-	if i := strings.Index(rest, "{{"); i >= 0 {
-		end := strings.Index(rest[i:], "}}")
-		ph := rest[i:]
-		if end >= 0 {
-			ph = rest[i : i+end+2]
-		}
-		w.at(n, "unknown placeholder %q: only %s is replaced", truncate(ph, 30), Placeholder)
-		return false
-	}
-	return true
 }
 
 // headers reads a mapping of header names to values.

@@ -2,7 +2,9 @@ package suite
 
 import (
 	"maps"
+	"regexp"
 	"slices"
+	"time"
 )
 
 // Placeholder is replaced by the virtual user's id in a step's path, form
@@ -44,6 +46,72 @@ type Step struct {
 	// Weight is the step's share of a weighted pick; 1 by default.
 	Weight int
 	Expect Expect
+	// BodyJSON says Body is JSON (written as json:): a placeholder in it
+	// is JSON-escaped, and Content-Type is application/json unless a
+	// header says otherwise.
+	BodyJSON bool
+	// Multipart is a multipart form; at most one of Form, Body, Upload and
+	// Multipart is set.
+	Multipart []MultipartField
+	// Timeout bounds this step's requests; 0 takes the engine's.
+	Timeout time.Duration
+	// Extract sets user variables from the response, in order.
+	Extract []Extraction
+	// Checks are named assertions on the response.
+	Checks []Check
+}
+
+// MultipartField is one part of a multipart form: a value (a template) or,
+// written "@FILE", the content of a file read with the suite.
+type MultipartField struct {
+	Name  string
+	Value string
+	// File is the file's base name when the part is a file; Value then
+	// holds its content, sent as is.
+	File string
+}
+
+// Extraction sources.
+const (
+	FromJSONPath = "json"
+	FromHeaderOf = "header"
+	FromCookie   = "cookie"
+	FromRegex    = "regex"
+)
+
+// Extraction sets the user variable Name from the response: a gjson path
+// into the JSON body, a header, a cookie the response set, or the first
+// group (else the whole match) of a regular expression on the body.
+type Extraction struct {
+	Name string
+	From string // FromJSONPath, FromHeaderOf, FromCookie or FromRegex
+	Expr string
+	// Regex is Expr compiled, for FromRegex.
+	Regex *regexp.Regexp
+}
+
+// Check kinds.
+const (
+	CheckJSON     = "json"
+	CheckHeader   = "header"
+	CheckBodySize = "body_size"
+	CheckLatency  = "latency"
+)
+
+// Check is one named assertion on a response. A JSON or header check has
+// exactly one of Equals, Exists and Matches.
+type Check struct {
+	Name string
+	Kind string
+	// Expr is the gjson path or the header name.
+	Expr    string
+	Equals  *string
+	Exists  *bool
+	Matches *regexp.Regexp
+	// MinBytes and MaxBytes bound the body size (MaxBytes 0: no bound).
+	MinBytes, MaxBytes int64
+	// Latency is the step's budget: a slower response fails the check.
+	Latency time.Duration
 }
 
 // Upload describes the generated data set an upload step sends.
@@ -105,5 +173,8 @@ func (s Step) clone() Step {
 		u := *s.Upload
 		s.Upload = &u
 	}
+	s.Multipart = slices.Clone(s.Multipart)
+	s.Extract = slices.Clone(s.Extract)
+	s.Checks = slices.Clone(s.Checks)
 	return s
 }

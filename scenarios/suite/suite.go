@@ -39,6 +39,22 @@ type Suite struct {
 	Abort AbortRule
 	// Limits cap rate, users and duration; every scenario is within them.
 	Limits Limits
+	// TLS configures https targets (a staging CA, or no verification).
+	TLS TLS
+	// Secrets are the values the suite took from the environment: every
+	// output replaces them with Redacted.
+	Secrets []string
+}
+
+// TLS configures the client side of https targets.
+type TLS struct {
+	// CAFile is a PEM file of certificates trusted as well as the
+	// system's; CAPEM is its content, read with the suite.
+	CAFile string
+	CAPEM  []byte
+	// InsecureSkipVerify skips certificate verification, for a staging
+	// service with a certificate of its own; every output warns of it.
+	InsecureSkipVerify bool
 }
 
 // Pick says how a user chooses its next step.
@@ -92,6 +108,8 @@ type Scenario struct {
 	// UserBase is the scenario's first virtual user id, 0 unless Shard set
 	// it: each shard's users are its slice of the whole run's ids.
 	UserBase uint32
+	// Data is the test data its users take rows of; nil for none.
+	Data *Data
 }
 
 // BuiltIn lists the names of the suites embedded in the program.

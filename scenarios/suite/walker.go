@@ -20,6 +20,11 @@ type walker struct {
 	file     string
 	problems []Problem
 	derefs   int
+	// secrets are the values taken from the environment (expandEnv); no
+	// message may quote them.
+	secrets []string
+	// holes collects the placeholders of the step being read.
+	holes []holeUse
 }
 
 // at records a problem at n's position (1:1 when n has none).
@@ -34,6 +39,7 @@ func (w *walker) at(n *yaml.Node, format string, args ...any) {
 
 // atPos records a problem at an explicit position.
 func (w *walker) atPos(line, col int, msg string) {
+	msg = Redact(msg, w.secrets)
 	w.problems = append(w.problems, Problem{File: w.file, Line: max(line, 1), Column: max(col, 1), Msg: msg})
 }
 
