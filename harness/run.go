@@ -87,6 +87,15 @@ func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (R
 	for _, next := range cfg.sinks {
 		sink = append(sink, stopOnWriteError(next, stop))
 	}
+	if len(s.Secrets) > 0 {
+		// Every result is redacted before any sink sees it: the raw file,
+		// the aggregates and so every report hold no secret.
+		sink = loadharness.Sinks{redacting{secrets: s.Secrets, next: sink}}
+	}
+	if s.TLS.InsecureSkipVerify {
+		res.Summary.Warnings = append(res.Summary.Warnings,
+			"tls.insecure_skip_verify: the target's certificate was not verified")
+	}
 	scrape := newScraper(s.Stack.Workers)
 	targetDeltas := targetMeasurer{}
 	var runErr error
@@ -162,6 +171,7 @@ func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (R
 			runErr = fmt.Errorf("%w: %v", ErrInterrupted, context.Cause(ctx))
 		}
 	}
+	redactSummary(&res.Summary, s.Secrets)
 	res.Summary.Complete = runErr == nil && !res.Summary.Interrupted && res.Summary.Aborted == ""
 	res.Summary.Verdict = loadharness.Judge(res.Summary.Evidence()).Verdict
 	res.Target = sampler.Stop()
@@ -214,6 +224,7 @@ func runScenario(ctx context.Context, s *suite.Suite, sc *suite.Scenario, st sta
 		Session:  s.Session,
 		Act:      faultHook(st, events, cfg.logf),
 		Logf:     cfg.logf,
+		TLS:      s.TLS,
 	}
 	var run scenarioRun
 	if cfg.spawn != nil && sc.Users > cfg.spawn.Batch {

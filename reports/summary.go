@@ -44,7 +44,10 @@ type Figures struct {
 	Failed   int `json:"failed"`
 	// Dropped counts hits of an open model that fell due and were never
 	// sent; they count against success_ratio, error_rate and availability.
-	Dropped       int     `json:"dropped"`
+	Dropped int `json:"dropped"`
+	// Skipped counts, of Dropped, the steps users skipped because an
+	// earlier extraction found nothing (see docs/own-service.md).
+	Skipped       int     `json:"skipped,omitempty"`
 	SuccessRatio  float64 `json:"success_ratio"`
 	ThroughputRPS float64 `json:"throughput_rps"`
 	// Latency is corrected for coordinated omission; RawLatency is not.
@@ -127,6 +130,7 @@ func figuresOf(s aggregate.Stats) Figures {
 		Requests:           s.Requests,
 		Failed:             s.Failed,
 		Dropped:            s.Dropped,
+		Skipped:            s.Skipped,
 		SuccessRatio:       s.SuccessRatio,
 		ThroughputRPS:      s.Throughput,
 		Latency:            s.Latency,

@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"math"
@@ -72,6 +74,13 @@ func newEngine(sc *suite.Scenario, opts RunOptions) (*engine, error) {
 		// Every user may hold a connection: keep them all for reuse.
 		MaxIdleConnsPerHost: sc.Users + 16,
 		IdleConnTimeout:     90 * time.Second,
+	}
+	if opts.TLS.CAPEM != nil || opts.TLS.InsecureSkipVerify {
+		cfg, err := clientTLS(opts.TLS)
+		if err != nil {
+			return nil, fmt.Errorf("run %s: %w", sc.Name, err)
+		}
+		e.base.TLSClientConfig = cfg
 	}
 	ut := &userTransport{e: e, base: e.base}
 	clientTimeout := opts.Timeout
@@ -193,4 +202,21 @@ func (e *engine) logf(format string, args ...any) {
 	if e.opts.Logf != nil {
 		e.opts.Logf(format, args...)
 	}
+}
+
+// clientTLS is the TLS configuration of a suite's tls: its CA trusted as
+// well as the system's, or no verification at all.
+func clientTLS(t suite.TLS) (*tls.Config, error) {
+	cfg := &tls.Config{InsecureSkipVerify: t.InsecureSkipVerify} //nolint:gosec // the suite asked, and every output warns
+	if t.CAPEM != nil {
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(t.CAPEM) {
+			return nil, fmt.Errorf("tls: %s holds no PEM certificate", t.CAFile)
+		}
+		cfg.RootCAs = pool
+	}
+	return cfg, nil
 }

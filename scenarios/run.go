@@ -35,6 +35,8 @@ type RunOptions struct {
 	Timeout time.Duration
 	// Logf, when set, receives progress lines.
 	Logf func(format string, args ...any)
+	// TLS configures an https target: a CA to trust, or no verification.
+	TLS suite.TLS
 }
 
 // Run runs one scenario: each user's setup steps once, the warm-up (results

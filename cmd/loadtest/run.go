@@ -37,16 +37,22 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	baseline := fs.String("baseline", "", "a previous run directory or summary.json: compare this run with it at the end (as 'loadtest compare') and exit 1 on a regression beyond the noise")
 	shard := fs.String("shard", "", "run only slice I/N of every scenario (I from 0, as JOB_COMPLETION_INDEX); merge the shards with 'loadtest report'")
 	startAt := fs.String("start-at", "", "RFC 3339 time to start the load at once the stack is up, so the shards of a run start together (at most 1h ahead)")
-	if err := fs.Parse(args); err != nil {
+	positional, err := parseFlagsAnywhere(fs, args)
+	if err != nil {
 		return loadharness.ExitHarness
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "loadtest run: unexpected argument %q\n", fs.Arg(0))
+	if len(positional) == 1 && !isFlagSet(fs, "suite") {
+		*suiteName = positional[0] // loadtest run FILE
+	} else if len(positional) > 0 {
+		fmt.Fprintf(stderr, "loadtest run: unexpected argument %q\n", positional[len(positional)-1])
 		return loadharness.ExitHarness
 	}
 	s, err := suite.Load(*suiteName)
 	if err == nil {
 		s, err = shardSuite(s, *shard)
+	}
+	if err == nil {
+		err = checkMeasurable(s, *provider, *targetURL, *metricsURL)
 	}
 	startTime, errStart := parseStartAt(*startAt, time.Now())
 	if err = errors.Join(err, errStart); err != nil {
@@ -55,6 +61,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *outDir == "" {
 		*outDir = filepath.Join("out", s.Name)
+	}
+	live := isTerminal(stdout)
+	if len(s.Secrets) > 0 {
+		stdout, stderr = redactWriter{stdout, s.Secrets}, redactWriter{stderr, s.Secrets}
 	}
 	logf := func(format string, a ...any) {
 		fmt.Fprintf(stderr, "%s loadtest: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, a...))
@@ -95,7 +105,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		prov = startAtProvider{Provider: prov, at: startTime, logf: logf}
 	}
 	summary, err := runSuite(ctx, s, prov, work.Dir, runFlags{
-		progress: progress, live: isTerminal(stdout), logf: logf,
+		progress: progress, live: live, logf: logf,
 		// Only a URL the user typed may leave this machine.
 		explicitTarget: *targetURL != "",
 	})
@@ -308,4 +318,43 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// redactWriter writes through to w with the suite's secrets replaced: every
+// line the harness prints may quote a URL, an error or a value.
+type redactWriter struct {
+	w       io.Writer
+	secrets []string
+}
+
+// Write redacts p and reports it written whole.
+func (r redactWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(r.w, suite.Redact(string(p), r.secrets)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// isFlagSet reports whether the command line set the flag called name.
+func isFlagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// parseFlagsAnywhere parses flags that may come before or after the
+// positional arguments (loadtest run FILE --provider external), which
+// package flag alone stops at, and returns the positional ones.
+func parseFlagsAnywhere(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }

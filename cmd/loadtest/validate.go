@@ -15,15 +15,28 @@ import (
 func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("loadtest validate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	suiteName := fs.String("suite", "", "built-in suite name or path to a suite YAML file")
-	if err := fs.Parse(args); err != nil {
+	suiteName := fs.String("suite", "", "built-in suite name or path to a suite YAML file (or give it as the argument)")
+	provider := fs.String("provider", "auto", "the provider the suite will run with: with external (or --target), gates on the target's metrics need --metrics-url")
+	targetURL := fs.String("target", "", "base URL of your own service (implies --provider external)")
+	metricsURL := fs.String("metrics-url", "", "Prometheus endpoint of your service")
+	positional, err := parseFlagsAnywhere(fs, args)
+	if err != nil {
+		return loadharness.ExitHarness
+	}
+	if *suiteName == "" && len(positional) == 1 {
+		*suiteName = positional[0]
+	} else if len(positional) > 0 {
+		fmt.Fprintf(stderr, "loadtest validate: unexpected argument %q\n", positional[len(positional)-1])
 		return loadharness.ExitHarness
 	}
 	if *suiteName == "" {
-		fmt.Fprintln(stderr, "loadtest validate: --suite is required")
+		fmt.Fprintln(stderr, "loadtest validate: give a suite: loadtest validate FILE (or --suite NAME)")
 		return loadharness.ExitHarness
 	}
 	s, err := suite.Load(*suiteName)
+	if err == nil {
+		err = checkMeasurable(s, *provider, *targetURL, *metricsURL)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return loadharness.ExitHarness
@@ -53,4 +66,18 @@ func version() string {
 		return info.Main.Version
 	}
 	return "unknown"
+}
+
+// checkMeasurable refuses the gates the run could not measure with this
+// provider: the target's metrics of an external service without
+// --metrics-url.
+func checkMeasurable(s *suite.Suite, provider, targetURL, metricsURL string) error {
+	external := provider == "external" || targetURL != ""
+	if !external || metricsURL != "" {
+		return nil
+	}
+	if problems := s.Unmeasurable(false); len(problems) > 0 {
+		return &suite.SuiteError{Problems: problems}
+	}
+	return nil
 }

@@ -29,6 +29,9 @@ type Stats struct {
 	// Dropped counts hits of an open model that fell due and were never
 	// sent. They are no requests, but failures of the service's users.
 	Dropped int
+	// Skipped counts, of Dropped, the steps users skipped for want of a
+	// variable an earlier step should have extracted.
+	Skipped int
 	// SuccessRatio is (Requests-Failed)/(Requests+Dropped), 0 with neither.
 	SuccessRatio float64
 	// Throughput is requests per second from the first request sent to the
@@ -132,6 +135,7 @@ func (a *Aggregate) Snapshot(scope loadharness.Scope) Stats {
 		Requests:           int(s.requests),
 		Failed:             int(s.failed),
 		Dropped:            int(s.dropped),
+		Skipped:            int(s.skipped),
 		SuccessRatio:       ratio(s.requests-s.failed, s.requests+s.dropped),
 		Throughput:         s.throughput(),
 		Latency:            s.corrected.summary(),

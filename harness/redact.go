@@ -1,0 +1,44 @@
+package harness
+
+import (
+	"loadharness"
+	"loadharness/reports"
+	"loadharness/scenarios/suite"
+)
+
+// redacting replaces the suite's secrets in a result's text fields (its
+// URL, error and check failure: where a value from the environment can
+// show) before the sinks behind it see the result.
+type redacting struct {
+	secrets []string
+	next    loadharness.Sink
+}
+
+// Add redacts r in place and passes it on.
+func (s redacting) Add(r *loadharness.Result) {
+	r.URL = suite.Redact(r.URL, s.secrets)
+	r.Error = suite.Redact(r.Error, s.secrets)
+	r.CheckFailure = suite.Redact(r.CheckFailure, s.secrets)
+	s.next.Add(r)
+}
+
+// Close closes the sinks behind.
+func (s redacting) Close() error { return s.next.Close() }
+
+// redactSummary replaces secrets in the summary's free text: what the run
+// said rather than measured.
+func redactSummary(sum *reports.Summary, secrets []string) {
+	if len(secrets) == 0 {
+		return
+	}
+	for i := range sum.Warnings {
+		sum.Warnings[i] = suite.Redact(sum.Warnings[i], secrets)
+	}
+	for i := range sum.InvalidReasons {
+		sum.InvalidReasons[i] = suite.Redact(sum.InvalidReasons[i], secrets)
+	}
+	sum.Aborted = suite.Redact(sum.Aborted, secrets)
+	for i := range sum.Events {
+		sum.Events[i].Detail = suite.Redact(sum.Events[i].Detail, secrets)
+	}
+}
