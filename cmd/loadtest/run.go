@@ -54,6 +54,13 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		err = checkMeasurable(s, *provider, *targetURL, *metricsURL)
 	}
+	// Everything that can be checked is checked before a file is touched.
+	if err == nil && *targetURL != "" {
+		err = external.CheckURL("--target", *targetURL)
+	}
+	if err == nil && *metricsURL != "" {
+		err = external.CheckURL("--metrics-url", *metricsURL)
+	}
 	startTime, errStart := parseStartAt(*startAt, time.Now())
 	if err = errors.Join(err, errStart); err != nil {
 		fmt.Fprintf(stderr, "loadtest: %v\n", err)

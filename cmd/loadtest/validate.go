@@ -68,15 +68,16 @@ func version() string {
 	return "unknown"
 }
 
-// checkMeasurable refuses the gates the run could not measure with this
-// provider: the target's metrics of an external service without
-// --metrics-url.
+// checkMeasurable refuses a suite whose run could prove nothing: a
+// scenario without gates, or gates the run could not measure with this
+// provider (the target's metrics of an external service without
+// --metrics-url).
 func checkMeasurable(s *suite.Suite, provider, targetURL, metricsURL string) error {
-	external := provider == "external" || targetURL != ""
-	if !external || metricsURL != "" {
-		return nil
+	problems := s.Gateless()
+	if external := provider == "external" || targetURL != ""; external && metricsURL == "" {
+		problems = append(problems, s.Unmeasurable(false)...)
 	}
-	if problems := s.Unmeasurable(false); len(problems) > 0 {
+	if len(problems) > 0 {
 		return &suite.SuiteError{Problems: problems}
 	}
 	return nil

@@ -58,3 +58,17 @@ func (s *Suite) Unmeasurable(targetMetrics bool) []Problem {
 	}
 	return problems
 }
+
+// Gateless lists, as problems, the scenarios with no gate at all: a run of
+// one could never fail, even with every request failed, so the command line
+// refuses it (suites built in code for tests may do without).
+func (s *Suite) Gateless() []Problem {
+	var problems []Problem
+	for _, sc := range s.Scenarios {
+		if len(sc.Gates) == 0 {
+			problems = append(problems, Problem{File: sc.Pos.File, Line: sc.Pos.Line, Column: sc.Pos.Column,
+				Msg: fmt.Sprintf("scenario %q has no gates, so no run of it could fail: add gates to it or to the suite (for example error_rate < 1%%)", sc.Name)})
+		}
+	}
+	return problems
+}

@@ -117,6 +117,7 @@ func (w *walker) suite(data []byte) *Suite {
 	// A session gate no step can answer is wrong whatever runs it; a gate
 	// on the target's metrics depends on the run (see Unmeasurable).
 	w.problems = append(w.problems, s.Unmeasurable(true)...)
+
 	s.Secrets = w.secrets
 	return s
 }

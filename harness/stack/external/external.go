@@ -21,11 +21,20 @@ type Provider struct {
 
 var _ stack.Provider = Provider{}
 
+// CheckURL checks a service's base URL (or its metrics URL) before
+// anything starts: http or https, a host, no fragment.
+func CheckURL(what, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Fragment != "" {
+		return fmt.Errorf("%s %q: want an http:// or https:// URL with a host", what, raw)
+	}
+	return nil
+}
+
 // Start checks the URL and returns a stack that only points at it.
 func (e Provider) Start(ctx context.Context, shape loadharness.StackShape) (stack.Stack, error) {
-	u, err := url.Parse(e.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("external target %q: want an http:// or https:// URL", e.URL)
+	if err := CheckURL("external target", e.URL); err != nil {
+		return nil, err
 	}
 	return &externalStack{url: strings.TrimRight(e.URL, "/"), metrics: e.MetricsURL}, nil
 }
