@@ -288,6 +288,9 @@ func (c capacityCmd) compare(beforeName, afterName, outDir string, skipSearch bo
 // prepare loads the suite and makes the output directory.
 func (c capacityCmd) prepare(suiteName, outDir, prefix string) (*suite.Suite, string, int) {
 	s, err := suite.Load(suiteName)
+	if err == nil {
+		err = checkMeasurable(s, c.pf.name, c.pf.targetURL, c.pf.metricsURL)
+	}
 	if err != nil {
 		return nil, "", c.fail(err)
 	}
