@@ -21,11 +21,12 @@ import (
 const usage = `loadtest: load-test and capacity-validate a web service
 
 Usage:
-  loadtest run --suite NAME|FILE [--out DIR] [--provider auto|process|external] [--target URL]
-  loadtest validate --suite NAME|FILE
+  loadtest run FILE|--suite NAME [--out DIR] [--provider auto|process|docker|external] [--target URL] [--metrics-url URL]
+  loadtest validate FILE|--suite NAME [--target URL] [--metrics-url URL]
   loadtest capacity --suite NAME|FILE [--scenario NAME] [--by users|rate] [--grid workers=1,2,4 instances=1,2,3 [--cost ...]] [--before S --after S] [--out DIR]
   loadtest report DIR|RESULTS-FILE... [--out DIR]
   loadtest compare BASELINE [BASELINE...] NEW [--format text|markdown|json]
+  loadtest init [--target URL] [FILE]
   loadtest suites
   loadtest version
 
@@ -55,6 +56,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdReport(ctx, args[1:], stdout, stderr)
 	case "compare":
 		return cmdCompare(ctx, args[1:], stdout, stderr)
+	case "init":
+		return cmdInit(args[1:], stdout, stderr)
 	case "suites":
 		return cmdSuites(stdout)
 	case "version":
