@@ -27,6 +27,7 @@ Usage:
   loadtest report DIR|RESULTS-FILE... [--out DIR]
   loadtest compare BASELINE [BASELINE...] NEW [--format text|markdown|json]
   loadtest init [--target URL] [FILE]
+  loadtest import-har FILE.har [-o SUITE.yaml] [--host HOST]... [--include-assets] [--name NAME] [--force]
   loadtest suites
   loadtest version
 
@@ -58,6 +59,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdCompare(ctx, args[1:], stdout, stderr)
 	case "init":
 		return cmdInit(args[1:], stdout, stderr)
+	case "import-har":
+		return cmdImportHAR(ctx, args[1:], stdout, stderr)
 	case "suites":
 		return cmdSuites(stdout)
 	case "version":

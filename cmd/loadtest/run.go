@@ -349,19 +349,3 @@ func isFlagSet(fs *flag.FlagSet, name string) bool {
 	return set
 }
 
-// parseFlagsAnywhere parses flags that may come before or after the
-// positional arguments (loadtest run FILE --provider external), which
-// package flag alone stops at, and returns the positional ones.
-func parseFlagsAnywhere(fs *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			return positional, nil
-		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-}
