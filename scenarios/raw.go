@@ -45,13 +45,21 @@ type rawWriter struct {
 	vr  vegeta.Result
 	hdr http.Header
 	err error
+	// flushedAt is the send time of the result the buffer was last
+	// flushed after: a harness killed with SIGKILL loses at most about
+	// rawFlushEvery of results, whatever the rate.
+	flushedAt time.Time
 }
+
+// rawFlushEvery bounds how much of a run the write buffer holds.
+const rawFlushEvery = time.Second
 
 // NewRawWriter returns a sink that writes each result to w as one line of
 // Vegeta's JSON format: Attack is the scenario, Timestamp the send time,
 // and the harness's own fields are headers (RawStep, RawUser, …). No body is
-// written. Writes are buffered; Close flushes them (it does not close w) and
-// returns the first write error.
+// written. Writes are buffered, and flushed once a second of results (by
+// their send times) has gone by; Close flushes the rest (it does not close
+// w) and returns the first write error.
 func NewRawWriter(w io.Writer) loadharness.Sink {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	return &rawWriter{bw: bw, enc: vegeta.NewJSONEncoder(bw), hdr: make(http.Header, 8)}
@@ -102,6 +110,13 @@ func (rw *rawWriter) Add(r *loadharness.Result) {
 	}
 	if err := rw.enc.Encode(&rw.vr); err != nil {
 		rw.err = fmt.Errorf("write raw results: %w", err)
+		return
+	}
+	if r.Sent.Sub(rw.flushedAt) >= rawFlushEvery {
+		rw.flushedAt = r.Sent
+		if err := rw.bw.Flush(); err != nil {
+			rw.err = fmt.Errorf("write raw results: %w", err)
+		}
 	}
 }
 

@@ -26,7 +26,9 @@ func TestCapacityUsageErrorsExit2(t *testing.T) {
 		{"bad cost", []string{"capacity", "--grid", "workers=1", "--cost", "target_users=1"}, "instance_monthly is required"},
 		{"before alone", []string{"capacity", "--before", "before"}, "--before and --after go together"},
 		{"unknown scenario", []string{"capacity", "--suite", "smoke", "--scenario", "nope", "--provider", "external",
-			"--target", "http://127.0.0.1:1", "--out", "OUT"}, `no scenario "nope"`},
+			"--target", "http://127.0.0.1:1", "--metrics-url", "http://127.0.0.1:1/metrics", "--out", "OUT"}, `no scenario "nope"`},
+		{"unmeasurable gate", []string{"capacity", "--suite", "smoke", "--provider", "external",
+			"--target", "http://127.0.0.1:1", "--out", "OUT"}, `"serialization_errors == 0" cannot be measured`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

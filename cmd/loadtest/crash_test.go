@@ -119,8 +119,8 @@ func testRunAfterKill9(t *testing.T, provider string) {
 		t.Fatalf("report of the dead run: exit %d\n%s", code, reportErr)
 	}
 	s := mustReadSummary(t, report)
-	if s.Complete {
-		t.Errorf("the dead run's report says it is complete")
+	if s.Complete || s.Verdict == loadharness.VerdictPass {
+		t.Errorf("the dead run's report says complete %v, verdict %s; want incomplete and no pass", s.Complete, s.Verdict)
 	}
 	requests := 0
 	for _, sc := range s.Scenarios {

@@ -95,11 +95,13 @@ func LoadRuns(ctx context.Context, inputs []string) (reports.ReportInput, error)
 // loadedRun is one input: its summary and side files when present, and
 // where its raw results are.
 type loadedRun struct {
-	label   string
-	summary *reports.Summary
-	rawPath string
-	env     *reports.Environment
-	target  []reports.TargetSample
+	// unfinished: a run directory with raw results and no summary.
+	unfinished bool
+	label      string
+	summary    *reports.Summary
+	rawPath    string
+	env        *reports.Environment
+	target     []reports.TargetSample
 }
 
 // openRun reads an input's summary and side files; the raw results are
@@ -129,6 +131,9 @@ func openRun(path string) (*loadedRun, error) {
 	if r.summary == nil && r.rawPath == "" {
 		return nil, fmt.Errorf("report: %s holds neither %s nor %s", path, SummaryFile, ResultsFile)
 	}
+	// A run writes its summary last: a run directory without one is a run
+	// that died first (OUT.partial, OUT.crashed-TIME).
+	r.unfinished = r.summary == nil
 	if b, err := os.ReadFile(filepath.Join(dir, EnvironmentFile)); err == nil {
 		env, err := parseEnvironment(b)
 		if err != nil {

@@ -34,6 +34,13 @@ func mergeRuns(runs []*loadedRun, agg *aggregate.Aggregate) reports.ReportInput 
 			}
 		}
 		if r.summary == nil {
+			if r.unfinished {
+				// Cut short from outside, as an interruption is: its figures
+				// cover only what ran, and it cannot pass.
+				s.Complete, s.Interrupted = false, true
+				s.Warnings = appendNew(s.Warnings, fmt.Sprintf("%s has no %s: the run ended before it wrote one (it was killed, or it crashed), so it is incomplete, and its gates are unknown", r.label, SummaryFile))
+				continue
+			}
 			s.Warnings = appendNew(s.Warnings, fmt.Sprintf("%s has no %s beside it: its gates, events and warnings are unknown", r.label, SummaryFile))
 			continue
 		}
