@@ -11,8 +11,11 @@ FUZZTIME ?= 20s
 all: build
 
 ## build: the loadtest and target binaries, into bin/
+# The revision is stamped in by hand: the toolchain's own VCS stamping is
+# off wherever GOFLAGS holds -buildvcs=false.
+REVISION := $(shell git describe --always --dirty --abbrev=12 2>/dev/null)
 build:
-	$(GO) build -o $(BIN)/ ./cmd/...
+	$(GO) build -ldflags "-X main.buildRevision=$(REVISION)" -o $(BIN)/ ./cmd/...
 
 ## images: the docker provider's images, built locally (there is no registry to pull from)
 images:

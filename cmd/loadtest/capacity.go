@@ -68,7 +68,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	// argument, and the flags after it must still be read.
 	for rest := args; ; {
 		if err := fs.Parse(rest); err != nil {
-			return loadharness.ExitHarness
+			return flagExit(fs, err, stderr)
 		}
 		if rest = fs.Args(); len(rest) == 0 {
 			break

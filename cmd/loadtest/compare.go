@@ -31,9 +31,9 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	confidence := fs.Float64("confidence", reports.DefaultConfidence, "confidence level of the bootstrap intervals")
 	minChange := fs.Float64("min-change", 100*reports.DefaultMinLatencyChange, "smallest latency increase (and throughput drop) worth flagging, in percent")
 	resamples := fs.Int("resamples", reports.DefaultResamples, "bootstrap replicates per test")
-	paths, err := parseInterleaved(fs, args)
+	paths, err := parseFlagsAnywhere(fs, args)
 	if err != nil {
-		return loadharness.ExitHarness
+		return flagExit(fs, err, stderr)
 	}
 	if len(paths) < 2 {
 		fmt.Fprintf(stderr, "loadtest compare: want at least one BASELINE and NEW, got %d argument(s)\n", len(paths))

@@ -33,7 +33,7 @@ func cmdImportHAR(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	force := fs.Bool("force", false, "overwrite the -o file if it exists")
 	files, err := parseFlagsAnywhere(fs, args)
 	if err != nil {
-		return loadharness.ExitHarness
+		return flagExit(fs, err, stderr)
 	}
 	if len(files) != 1 {
 		fmt.Fprintln(stderr, "loadtest import-har: give one HAR file")

@@ -31,7 +31,7 @@ func cmdInit(args []string, stdout, stderr io.Writer) int {
 	force := fs.Bool("force", false, "overwrite FILE if it exists")
 	positional, err := parseFlagsAnywhere(fs, args)
 	if err != nil {
-		return loadharness.ExitHarness
+		return flagExit(fs, err, stderr)
 	}
 	if len(positional) > 1 {
 		fmt.Fprintf(stderr, "loadtest init: one FILE at most, not %q\n", strings.Join(positional, " "))

@@ -30,9 +30,9 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	outDir := fs.String("out", "", "directory for the artefacts (default out/report); never one of the inputs")
 	inPlace := fs.Bool("in-place", false, "regenerate the artefacts of the one run directory given, over its own files")
 	quiet := fs.Bool("quiet", false, "do not print the verdict table")
-	inputs, err := parseInterleaved(fs, args)
+	inputs, err := parseFlagsAnywhere(fs, args)
 	if err != nil {
-		return loadharness.ExitHarness
+		return flagExit(fs, err, stderr)
 	}
 	if len(inputs) == 0 {
 		fmt.Fprintln(stderr, "loadtest report: give at least one run directory or raw results file")
@@ -94,20 +94,3 @@ func sameDir(a, b string) bool {
 	return os.SameFile(sa, sb)
 }
 
-// parseInterleaved parses flags that may come before, between or after the
-// positional arguments ("report a b --out x"), which flag.Parse alone
-// stops at; it returns the positional arguments in order.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return positional, nil
-		}
-		positional = append(positional, rest[0])
-		args = rest[1:]
-	}
-}

@@ -39,7 +39,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	startAt := fs.String("start-at", "", "RFC 3339 time to start the load at once the stack is up, so the shards of a run start together (at most 1h ahead)")
 	positional, err := parseFlagsAnywhere(fs, args)
 	if err != nil {
-		return loadharness.ExitHarness
+		return flagExit(fs, err, stderr)
 	}
 	if len(positional) == 1 && !isFlagSet(fs, "suite") {
 		*suiteName = positional[0] // loadtest run FILE

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strings"
 
 	"loadharness"
 	"loadharness/scenarios/suite"
@@ -21,7 +22,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	metricsURL := fs.String("metrics-url", "", "Prometheus endpoint of your service")
 	positional, err := parseFlagsAnywhere(fs, args)
 	if err != nil {
-		return loadharness.ExitHarness
+		return flagExit(fs, err, stderr)
 	}
 	if *suiteName == "" && len(positional) == 1 {
 		*suiteName = positional[0]
@@ -56,16 +57,40 @@ func cmdSuites(stdout io.Writer) int {
 	return 0
 }
 
+// buildRevision is set by `make build` (-ldflags -X) to `git describe`.
+var buildRevision string
+
+// version is the module version and the VCS revision the binary was built
+// from: "v1.2.3", or "(devel) 61dc8da (2026-12-07T04:37:00Z, modified)".
 func version() string {
-	if info, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range info.Settings {
-			if s.Key == "vcs.revision" {
-				return s.Value
-			}
-		}
-		return info.Main.Version
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown (built without module information)"
 	}
-	return "unknown"
+	settings := map[string]string{}
+	for _, s := range info.Settings {
+		settings[s.Key] = s.Value
+	}
+	v := info.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	if rev := settings["vcs.revision"]; rev == "" && buildRevision != "" {
+		v += " " + buildRevision
+	} else if rev != "" {
+		v += " " + rev[:min(len(rev), 12)]
+		var notes []string
+		if t := settings["vcs.time"]; t != "" {
+			notes = append(notes, t)
+		}
+		if settings["vcs.modified"] == "true" {
+			notes = append(notes, "modified")
+		}
+		if len(notes) > 0 {
+			v += " (" + strings.Join(notes, ", ") + ")"
+		}
+	}
+	return v + " " + info.GoVersion
 }
 
 // checkMeasurable refuses a suite whose run could prove nothing: a

@@ -53,3 +53,20 @@ func TestValidateRefusesWhatARunCouldNotProve(t *testing.T) {
 		t.Errorf("a refused run touched its output: %v", err)
 	}
 }
+
+// TestHelpAndMistypedFlags: -h is a request, answered with exit 0, on
+// every command; a mistyped flag is refused with the flag it resembles.
+func TestHelpAndMistypedFlags(t *testing.T) {
+	for _, cmd := range []string{"run", "validate", "capacity", "report", "compare", "init", "import-har"} {
+		if code, _, stderr := loadtest(t, cmd, "-h"); code != loadharness.ExitPass || !strings.Contains(stderr, "-") {
+			t.Errorf("%s -h: exit %d, want 0 and the flags\n%s", cmd, code, stderr)
+		}
+	}
+	code, _, stderr := loadtest(t, "run", "--outt", "x")
+	if code != loadharness.ExitHarness || !strings.Contains(stderr, "did you mean --out?") {
+		t.Errorf("run --outt: exit %d\n%s\nwant exit 2 and a suggestion of --out", code, stderr)
+	}
+	if code, stdout, _ := loadtest(t, "version"); code != 0 || !strings.Contains(stdout, "go1.") {
+		t.Errorf("version: exit %d, %q", code, stdout)
+	}
+}
