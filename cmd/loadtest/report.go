@@ -93,4 +93,3 @@ func sameDir(a, b string) bool {
 	}
 	return os.SameFile(sa, sb)
 }
-

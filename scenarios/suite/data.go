@@ -111,7 +111,9 @@ func readCSVRows(path string, raw []byte) (fields []string, rows [][]string, pro
 	at := func(line, col int, format string, args ...any) {
 		problems = append(problems, Problem{File: path, Line: max(line, 1), Column: max(col, 1), Msg: fmt.Sprintf(format, args...)})
 	}
-	r := csv.NewReader(bytes.NewReader(raw))
+	// A BOM some spreadsheets write would make a quoted first field a
+	// bare quote.
+	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(raw, []byte("\ufeff"))))
 	r.ReuseRecord = false
 	header, err := r.Read()
 	if err != nil {
@@ -127,13 +129,12 @@ func readCSVRows(path string, raw []byte) (fields []string, rows [][]string, pro
 		return nil, nil, problems
 	}
 	for i, name := range header {
-		name = strings.TrimPrefix(name, "\ufeff") // a BOM some spreadsheets write
+		line, col := r.FieldPos(i)
 		if !validFieldName(name) {
-			at(1, i+1, "field %d: %q cannot name a field (letters, digits, _ and -)", i+1, name)
+			at(line, col, "field %d: %q cannot name a field (letters, digits, _ and -)", i+1, name)
 		} else if slices.Contains(header[:i], name) {
-			at(1, i+1, "field %q is named twice", name)
+			at(line, col, "field %q is named twice", name)
 		}
-		header[i] = name
 	}
 	if len(problems) > 0 {
 		return nil, nil, problems
@@ -186,14 +187,15 @@ func readJSONRows(path string, raw []byte) (fields []string, rows [][]string, pr
 	dec.UseNumber()
 	tok, err := dec.Token()
 	if err != nil || tok != json.Delim('[') {
-		at(dec.InputOffset(), "a JSON data file must hold an array of objects")
+		at(skipJSONSpace(raw, 0, false), "a JSON data file must hold an array of objects")
 		return nil, nil, problems
 	}
 	for row := 1; dec.More(); row++ {
-		start := dec.InputOffset()
+		// The decoder stands before the comma that ends the last row.
+		start := skipJSONSpace(raw, dec.InputOffset(), row > 1)
 		var obj map[string]any
 		if err := dec.Decode(&obj); err != nil {
-			at(jsonErrorOffset(err, start), "row %d: %v", row, err)
+			at(rowErrorOffset(raw, start, err), "row %d: %v", row, err)
 			return nil, nil, problems
 		}
 		if fields == nil {
@@ -243,6 +245,10 @@ func readJSONRows(path string, raw []byte) (fields []string, rows [][]string, pr
 	}
 	if _, err := dec.Token(); err != nil {
 		at(dec.InputOffset(), "%v", err)
+		return fields, rows, problems
+	}
+	if end := skipJSONSpace(raw, dec.InputOffset(), false); end < int64(len(raw)) {
+		at(end, "the array of rows must end the file, not be followed by more")
 	}
 	return fields, rows, problems
 }
@@ -263,17 +269,35 @@ func scalarText(v any) (string, bool) {
 	}
 }
 
-// jsonErrorOffset is where a JSON error points, else fallback.
-func jsonErrorOffset(err error, fallback int64) int64 {
+// skipJSONSpace returns the offset of the first byte from offset on that
+// is not JSON white space (nor, with comma, the first comma).
+func skipJSONSpace(raw []byte, offset int64, comma bool) int64 {
+	for ; offset < int64(len(raw)); offset++ {
+		switch c := raw[offset]; {
+		case c == ' ', c == '\t', c == '\r', c == '\n':
+		case c == ',' && comma:
+			comma = false
+		default:
+			return offset
+		}
+	}
+	return offset
+}
+
+// rowErrorOffset is where the error decoding the row at start lies. The
+// offsets of the stream decoder's syntax errors leave out what its Token
+// read, and a type error's are the row's own, so a syntax error is found
+// again by decoding the row alone; any other error is the row's as a whole.
+func rowErrorOffset(raw []byte, start int64, err error) int64 {
 	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return se.Offset
+	if !errors.As(err, &se) {
+		return start
 	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return te.Offset
+	var v any
+	if err := json.NewDecoder(bytes.NewReader(raw[start:])).Decode(&v); errors.As(err, &se) {
+		return start + max(se.Offset-1, 0) // the byte read last
 	}
-	return fallback
+	return start
 }
 
 // lineCol turns a byte offset into a 1-based line and column.

@@ -30,7 +30,14 @@ func (w *walker) expandEnv(n *yaml.Node) {
 		}
 	case yaml.ScalarNode:
 		if strings.Contains(n.Value, "${") {
+			before := len(w.problems)
 			n.Value = w.substitute(n, n.Value)
+			if n.Style == 0 && len(w.problems) == before {
+				// A plain scalar is typed by its text, as if the value had
+				// been written in place: users: ${USERS} is a number. A
+				// quoted or tagged one keeps its type.
+				n.Tag = (&yaml.Node{Kind: yaml.ScalarNode, Value: n.Value}).ShortTag()
+			}
 		}
 	}
 	// Aliases point at nodes expanded where they were defined.
@@ -71,6 +78,9 @@ func (w *walker) substitute(n *yaml.Node, s string) string {
 			b.WriteString(v)
 			if len(v) >= MinSecretLen && !slices.Contains(w.secrets, v) {
 				w.secrets = append(w.secrets, v)
+				// Longest first: a secret that holds another (a token made
+				// of the user name) is redacted whole, not around the other.
+				slices.SortStableFunc(w.secrets, func(a, b string) int { return len(b) - len(a) })
 			}
 		case hasDef:
 			b.WriteString(def)

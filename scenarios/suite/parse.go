@@ -116,7 +116,9 @@ func (w *walker) suite(data []byte) *Suite {
 	w.checkLimits(s)
 	// A session gate no step can answer is wrong whatever runs it; a gate
 	// on the target's metrics depends on the run (see Unmeasurable).
-	w.problems = append(w.problems, s.Unmeasurable(true)...)
+	for _, p := range s.Unmeasurable(true) {
+		w.atPos(p.Line, p.Column, p.Msg) // redacted: a scenario's name may hold a secret
+	}
 
 	s.Secrets = w.secrets
 	return s

@@ -74,6 +74,7 @@ func (w *walker) jsonBody(n *yaml.Node) (string, bool) {
 	if n == nil {
 		return "", false
 	}
+	datesAsWritten(n, map[*yaml.Node]bool{})
 	var v any
 	if err := n.Decode(&v); err != nil {
 		w.at(n, "json: %v", err)
@@ -89,6 +90,23 @@ func (w *walker) jsonBody(n *yaml.Node) (string, bool) {
 		return "", false
 	}
 	return string(text), w.checkTemplate(n, string(text))
+}
+
+// datesAsWritten makes the dates under n (plain scalars such as 2024-01-02)
+// strings, so that a json: body holds them as written rather than as the
+// time.Time yaml.v3 decodes them to, 2024-01-02T00:00:00Z.
+func datesAsWritten(n *yaml.Node, seen map[*yaml.Node]bool) {
+	if n == nil || seen[n] {
+		return
+	}
+	seen[n] = true
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!timestamp" && n.Style&yaml.TaggedStyle == 0 {
+		n.Tag = "!!str"
+	}
+	datesAsWritten(n.Alias, seen)
+	for _, c := range n.Content {
+		datesAsWritten(c, seen)
+	}
 }
 
 // jsonable turns what yaml.v3 decodes (maps with any keys) into what

@@ -1,6 +1,9 @@
 package suite
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // Redacted stands in for a secret in every output.
 const Redacted = "[redacted]"
@@ -17,3 +20,24 @@ func Redact(s string, secrets []string) string {
 
 // Redact replaces the suite's secrets in s.
 func (s *Suite) Redact(text string) string { return Redact(text, s.Secrets) }
+
+// redactMessage redacts a parser message, which may show a secret as
+// describe and %q do: quoted (a " or \\ in it escaped), and cut short by
+// truncate, its start followed by "…".
+func redactMessage(msg string, secrets []string) string {
+	msg = Redact(msg, secrets)
+	for _, v := range secrets {
+		if q := strconv.Quote(v); q[1:len(q)-1] != v {
+			msg = strings.ReplaceAll(msg, q[1:len(q)-1], Redacted)
+		}
+		if !strings.Contains(msg, "…") {
+			continue
+		}
+		for n := len(v) - 1; n > 0; n-- {
+			q := strconv.Quote(v[:n])
+			msg = strings.ReplaceAll(msg, v[:n]+"…", Redacted+"…")
+			msg = strings.ReplaceAll(msg, q[1:len(q)-1]+"…", Redacted+"…")
+		}
+	}
+	return msg
+}

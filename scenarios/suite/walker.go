@@ -39,7 +39,7 @@ func (w *walker) at(n *yaml.Node, format string, args ...any) {
 
 // atPos records a problem at an explicit position.
 func (w *walker) atPos(line, col int, msg string) {
-	msg = Redact(msg, w.secrets)
+	msg = redactMessage(msg, w.secrets)
 	w.problems = append(w.problems, Problem{File: w.file, Line: max(line, 1), Column: max(col, 1), Msg: msg})
 }
 
