@@ -78,6 +78,9 @@ func TestExampleShopPassesAndKeepsItsSecret(t *testing.T) {
 	if strings.Contains(printed, secret) {
 		t.Errorf("loadtest printed the secret")
 	}
+	if !strings.Contains(printed, "nothing is started") || strings.Contains(printed, "instance(s)") {
+		t.Errorf("the start line does not say that nothing is started for an external service:\n%s", printed)
+	}
 	redacted := false
 	err := filepath.WalkDir(out, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

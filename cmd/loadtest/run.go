@@ -167,8 +167,17 @@ type runFlags struct {
 // an interruption is written too.
 func runSuite(ctx context.Context, s *suite.Suite, prov stack.Provider, outDir string, f runFlags) (reports.Summary, error) {
 	sh := s.Stack
-	f.logf("starting the stack: %d instance(s) × %d worker(s) × %d thread(s), sessions in %s, data sets in %s",
-		sh.Instances, sh.Workers, sh.Threads, sh.SessionStore, sh.DatasetStore)
+	inner := prov
+	if w, ok := prov.(startAtProvider); ok {
+		inner = w.Provider
+	}
+	if ext, ok := inner.(external.Provider); ok {
+		// Nothing is started: the suite's stack shape does not apply.
+		f.logf("load goes to your service at %s; nothing is started", ext.URL)
+	} else {
+		f.logf("starting the stack: %d instance(s) × %d worker(s) × %d thread(s), sessions in %s, data sets in %s",
+			sh.Instances, sh.Workers, sh.Threads, sh.SessionStore, sh.DatasetStore)
+	}
 	st, err := harness.Up(ctx, prov, s, f.explicitTarget, f.logf)
 	if err != nil {
 		return reports.Summary{}, err
