@@ -21,6 +21,10 @@ func Redact(s string, secrets []string) string {
 // Redact replaces the suite's secrets in s.
 func (s *Suite) Redact(text string) string { return Redact(text, s.Secrets) }
 
+// maxCut bounds the start of a secret that truncate can leave in a
+// message: it keeps at most 40 bytes.
+const maxCut = 64
+
 // redactMessage redacts a parser message, which may show a secret as
 // describe and %q do: quoted (a " or \\ in it escaped), and cut short by
 // truncate, its start followed by "…".
@@ -33,7 +37,7 @@ func redactMessage(msg string, secrets []string) string {
 		if !strings.Contains(msg, "…") {
 			continue
 		}
-		for n := len(v) - 1; n > 0; n-- {
+		for n := min(len(v)-1, maxCut); n > 0; n-- {
 			q := strconv.Quote(v[:n])
 			msg = strings.ReplaceAll(msg, v[:n]+"…", Redacted+"…")
 			msg = strings.ReplaceAll(msg, q[1:len(q)-1]+"…", Redacted+"…")
