@@ -120,7 +120,7 @@ func readCSVRows(path string, raw []byte) (fields []string, rows [][]string, pro
 		if errors.Is(err, io.EOF) {
 			at(1, 1, "the data file is empty: its first line must name the fields")
 		} else {
-			csvProblem(at, err)
+			csvProblem(at, err, 0)
 		}
 		return nil, nil, problems
 	}
@@ -145,7 +145,7 @@ func readCSVRows(path string, raw []byte) (fields []string, rows [][]string, pro
 			break
 		}
 		if err != nil {
-			csvProblem(at, err)
+			csvProblem(at, err, len(rows)+len(problems)+1)
 			if len(problems) >= 10 {
 				break
 			}
@@ -161,16 +161,20 @@ func readCSVRows(path string, raw []byte) (fields []string, rows [][]string, pro
 	return header, rows, problems
 }
 
-// csvProblem reports a CSV error at its position, saying which row it is in
-// (the header is line 1, so row N is usually line N+1).
-func csvProblem(at func(line, col int, format string, args ...any), err error) {
+// csvProblem reports a CSV error at its position, saying which row it is
+// in (row 0: the header line).
+func csvProblem(at func(line, col int, format string, args ...any), err error, row int) {
+	where := "the header"
+	if row > 0 {
+		where = fmt.Sprintf("row %d", row)
+	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		if errors.Is(pe.Err, csv.ErrFieldCount) {
-			at(pe.Line, pe.Column, "row on line %d: %v (every row must have every field of the first line)", pe.Line, pe.Err)
+			at(pe.Line, pe.Column, "%s (line %d): %v (every row must have every field of the first line)", where, pe.Line, pe.Err)
 			return
 		}
-		at(pe.Line, pe.Column, "line %d, column %d: %v", pe.Line, pe.Column, pe.Err)
+		at(pe.Line, pe.Column, "%s (line %d, column %d): %v", where, pe.Line, pe.Column, pe.Err)
 		return
 	}
 	at(1, 1, "%v", err)
@@ -244,7 +248,11 @@ func readJSONRows(path string, raw []byte) (fields []string, rows [][]string, pr
 		rows = append(rows, rec)
 	}
 	if _, err := dec.Token(); err != nil {
-		at(dec.InputOffset(), "%v", err)
+		if errors.Is(err, io.EOF) {
+			at(dec.InputOffset(), "the array of rows is not closed: a ] is missing at the end")
+		} else {
+			at(dec.InputOffset(), "%v", err)
+		}
 		return fields, rows, problems
 	}
 	if end := skipJSONSpace(raw, dec.InputOffset(), false); end < int64(len(raw)) {

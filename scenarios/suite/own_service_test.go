@@ -438,6 +438,9 @@ func TestParseStepFieldProblems(t *testing.T) {
 		{"extract two sources", []string{`extract: {t: {json: a, header: B}}`}, []string{
 			`S:9:22: extract t needs exactly one of json, header, cookie and regex`,
 		}},
+		{"extract empty path", []string{`extract: {t: {json: ""}}`}, []string{
+			`S:9:22: extract t: the json to read is empty`,
+		}},
 		{"extract no source", []string{`extract: {t: {}}`}, []string{
 			`S:9:22: extract t needs exactly one of json, header, cookie and regex`,
 		}},
@@ -574,17 +577,17 @@ func TestDataProblems(t *testing.T) {
 		want                      []string
 	}{
 		{name: "csv short row", file: "d.csv", content: "email,pw\na,b\nc\n", want: []string{
-			`D/d.csv:3:1: row on line 3: wrong number of fields (every row must have every field of the first line)`,
+			`D/d.csv:3:1: row 2 (line 3): wrong number of fields (every row must have every field of the first line)`,
 		}},
 		{name: "csv long rows", file: "d.csv", content: "email,pw\na,b,c\nd,e,f\n", want: []string{
-			`D/d.csv:2:1: row on line 2: wrong number of fields (every row must have every field of the first line)`,
-			`D/d.csv:3:1: row on line 3: wrong number of fields (every row must have every field of the first line)`,
+			`D/d.csv:2:1: row 1 (line 2): wrong number of fields (every row must have every field of the first line)`,
+			`D/d.csv:3:1: row 2 (line 3): wrong number of fields (every row must have every field of the first line)`,
 		}},
 		{name: "csv bare quote", file: "d.csv", content: "email,pw\na,b\"c\n", want: []string{
-			`D/d.csv:2:4: line 2, column 4: bare " in non-quoted-field`,
+			`D/d.csv:2:4: row 1 (line 2, column 4): bare " in non-quoted-field`,
 		}},
 		{name: "csv unterminated quote", file: "d.csv", content: "email,pw\na,\"b\n", want: []string{
-			`D/d.csv:2:6: line 2, column 6: extraneous or missing " in quoted-field`,
+			`D/d.csv:2:6: row 1 (line 2, column 6): extraneous or missing " in quoted-field`,
 		}},
 		{name: "csv bad header", file: "d.csv", content: "id,bad name\n1,2\n", want: []string{
 			`D/d.csv:1:4: field 2: "bad name" cannot name a field (letters, digits, _ and -)`,
@@ -603,6 +606,9 @@ func TestDataProblems(t *testing.T) {
 		}},
 		{name: "csv without rows", file: "d.csv", content: "a,b\n", want: []string{
 			`S:6:18: data file d.csv has no rows`,
+		}},
+		{name: "json array not closed", file: "d.json", content: "[\n  {\"email\": \"a\"}\n", want: []string{
+			`D/d.json:2:17: the array of rows is not closed: a ] is missing at the end`,
 		}},
 		{name: "json syntax error", file: "d.json", content: "[\n  {\"email\": \"a\"},\n  {\"email\": x}\n]\n", want: []string{
 			`D/d.json:3:13: row 2: invalid character 'x' looking for beginning of value`,

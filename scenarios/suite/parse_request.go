@@ -218,9 +218,11 @@ func (w *walker) extractions(n *yaml.Node) []Extraction {
 			w.at(w.resolve(v), "extract %s needs exactly one of json, header, cookie and regex", k.Value)
 			continue
 		}
-		if e.Expr != "" {
-			out = append(out, e)
+		if e.Expr == "" {
+			w.at(w.resolve(v), "extract %s: the %s to read is empty", k.Value, e.From)
+			continue
 		}
+		out = append(out, e)
 	}
 	return out
 }
