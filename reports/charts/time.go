@@ -169,7 +169,8 @@ func (t niceTicks) Ticks(lo, hi float64) []plot.Tick {
 		v := i*half + 0 // + 0 turns -0 into 0, which must not print as "-0"
 		tick := plot.Tick{Value: v}
 		if math.Mod(i, 2) == 0 {
-			tick.Label = strconv.FormatFloat(v, 'f', -1, 64)
+			// 12 digits: 3 × 0.2 is 0.6000000000000001 in float64.
+			tick.Label = strconv.FormatFloat(v, 'g', 12, 64)
 		}
 		ticks = append(ticks, tick)
 	}
