@@ -240,8 +240,15 @@ func groupMembers(groups []Proc) ([]int, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list processes: %w", err)
 	}
+	// The kernel gives no new process a pid that is some group's id while
+	// that group has members: a leader pid alive with another start time
+	// means the recorded group is gone whole and the pid was reused, and
+	// its group now is someone else's.
 	leaders := map[int]uint64{}
 	for _, g := range groups {
+		if st, err := readStat(g.Pid); err == nil && st.start != g.Start {
+			continue
+		}
 		leaders[g.Pid] = g.Start
 	}
 	var pids []int

@@ -140,8 +140,14 @@ func TestDeadRunsProcessesAreKilled(t *testing.T) {
 		t.Errorf("killed %v, want the shell and its two sleeps", killed)
 	}
 	group.Wait()
-	if left, _ := dead.Processes(); len(left) != 0 {
-		t.Errorf("%v still up after the kill", left)
+	// SIGKILL is delivered, not awaited: give the orphans a moment to die.
+	left, _ := dead.Processes()
+	for deadline := time.Now().Add(2 * time.Second); len(left) > 0 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		left, _ = dead.Processes()
+	}
+	if len(left) != 0 {
+		t.Errorf("%v still up 2 s after the kill", left)
 	}
 	if left, _ := groupMembers([]Proc{mustProc(t, bystander.Process.Pid)}); len(left) != 3 {
 		t.Errorf("the bystander group has %d processes, want its 3 untouched", len(left))
@@ -158,20 +164,20 @@ func TestDeadRunsProcessesAreKilled(t *testing.T) {
 }
 
 // TestAReusedPidIsNotKilled: a record names a pid with the start time it
-// had; a process that got the pid later is someone else's.
+// had; a live process with that pid and another start time is someone
+// else's, and so is its group, whatever its members' start times.
 func TestAReusedPidIsNotKilled(t *testing.T) {
 	group := startGroup(t)
-	p := mustProc(t, group.Process.Pid)
-	p.Start++ // as if the recorded process had started a tick later
-	r := Record{Groups: []Proc{p}}
-	if left, _ := r.Processes(); len(left) != 0 {
-		// The leader started before the recorded time: not ours.
-		t.Errorf("a later start time still names %v", left)
+	recorded := mustProc(t, group.Process.Pid)
+	for _, shift := range []int64{+1, -1, +1000} {
+		p := recorded
+		p.Start = uint64(int64(p.Start) + shift)
+		if left, _ := (Record{Groups: []Proc{p}}).Processes(); len(left) != 0 {
+			t.Errorf("a leader recorded %+d ticks off still names %v", shift, left)
+		}
 	}
-	p.Start -= 2
-	r = Record{Groups: []Proc{p}}
-	if left, _ := r.Processes(); len(left) != 3 {
-		t.Errorf("the recorded group lists %v, want 3 processes", left)
+	if left, _ := (Record{Groups: []Proc{recorded}}).Processes(); len(left) != 3 {
+		t.Errorf("the recorded group lists %v, want its 3 processes", left)
 	}
 }
 
