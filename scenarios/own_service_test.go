@@ -249,3 +249,47 @@ scenarios:
 		t.Errorf("the run took %v", time.Since(start))
 	}
 }
+
+// TestStepTimeout: a step's own timeout cuts its slow requests, and only
+// its own; the engine's timeout still bounds the others.
+func TestStepTimeout(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			time.Sleep(300 * time.Millisecond)
+		}
+		fmt.Fprint(w, "ok")
+	}))
+	defer srv.Close()
+	for _, model := range []string{"think: 10ms", "rate: 20/s"} {
+		t.Run(model, func(t *testing.T) {
+			s, err := suite.Parse("t.yaml", []byte(`name: t
+scenarios:
+  - name: s
+    users: 4
+    `+model+`
+    duration: 1s
+    steps:
+      - {name: slow, path: /slow, timeout: 100ms}
+      - {name: patient, path: /slow}
+`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, sink := mustRun(t, s.Scenarios[0], RunOptions{BaseURL: srv.URL})
+			slow, patient := sink.step("slow"), sink.step("patient")
+			if len(slow) == 0 || len(patient) == 0 {
+				t.Fatalf("%d slow and %d patient results", len(slow), len(patient))
+			}
+			for _, r := range slow {
+				if r.Code != 0 || r.Error == "" || r.Latency > 250*time.Millisecond {
+					t.Errorf("slow: code %d, error %q, latency %v; want cut at 100 ms", r.Code, r.Error, r.Latency)
+				}
+			}
+			for _, r := range patient {
+				if r.Code != 200 && r.Phase == loadharness.PhaseMain && r.Latency < time.Second {
+					t.Errorf("patient: code %d, error %q after %v; want 200", r.Code, r.Error, r.Latency)
+				}
+			}
+		})
+	}
+}
