@@ -83,6 +83,8 @@ func TestRatiosLine(t *testing.T) {
 		{"no wrk", summary{harnessRPS: 24000, vegetaRPS: 16000, p99Error: 0.01, p99Measured: true, heap10M: 10<<20 + 600<<10, heapMeasured: true},
 			"ratios: harness/vegeta=1.50 harness/wrk=n/a p99_error=1.0% heap_10M=11MiB"},
 		{"nothing measured", summary{}, "ratios: harness/vegeta=n/a harness/wrk=n/a p99_error=n/a heap_10M=n/a"},
+		{"lag and soak", summary{lagP99: 131071 * time.Nanosecond, lagMeasured: true, soakRSS: 1.18, soakMeasured: true},
+			"ratios: harness/vegeta=n/a harness/wrk=n/a p99_error=n/a heap_10M=n/a lag_p99_us=131 soak_rss_end/start=1.18"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

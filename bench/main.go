@@ -26,8 +26,8 @@ import (
 // defaultSections those a plain `make bench` runs (the soak takes ten
 // minutes: `make soak`).
 var (
-	sectionNames    = []string{"throughput", "accuracy", "memory", "verdict", "gobench", "soak"}
-	defaultSections = []string{"throughput", "accuracy", "memory", "verdict", "gobench"}
+	sectionNames    = []string{"throughput", "lag", "accuracy", "memory", "verdict", "gobench", "soak"}
+	defaultSections = []string{"throughput", "lag", "accuracy", "memory", "verdict", "gobench"}
 )
 
 // config is what the flags set.
@@ -103,6 +103,9 @@ type summary struct {
 	p99Measured                   bool
 	heap10M                       uint64
 	heapMeasured                  bool
+	// lagP99 is the open model's generator lag p99 at 1000/s (a bucket bound).
+	lagP99      time.Duration
+	lagMeasured bool
 	// soakRSS is the soak's resident memory at its end over its start.
 	soakRSS      float64
 	soakMeasured bool
@@ -126,6 +129,9 @@ func (s summary) ratiosLine() string {
 	}
 	line := fmt.Sprintf("ratios: harness/vegeta=%s harness/wrk=%s p99_error=%s heap_10M=%s",
 		ratio(s.harnessRPS, s.vegetaRPS), ratio(s.harnessRPS, s.wrkRPS), p99, heap)
+	if s.lagMeasured {
+		line += " lag_p99_us=" + strconv.FormatInt(s.lagP99.Microseconds(), 10)
+	}
 	if s.soakMeasured {
 		line += " soak_rss_end/start=" + strconv.FormatFloat(s.soakRSS, 'f', 2, 64)
 	}
@@ -151,6 +157,8 @@ func run(ctx context.Context, cfg config) error {
 		switch name {
 		case "throughput":
 			err = benchThroughput(ctx, cfg, &sum)
+		case "lag":
+			err = benchLag(ctx, &sum)
 		case "accuracy":
 			err = benchAccuracy(ctx, &sum)
 		case "memory":
