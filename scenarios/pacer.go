@@ -214,12 +214,20 @@ func newDueQueue(s schedule, epoch time.Time, capacity int) *dueQueue {
 	return &dueQueue{inner: s.pacer, due: s.due, epoch: epoch, q: make(chan time.Duration, capacity+2)}
 }
 
-// Pace asks the wrapped pacer and records when hit number hits is due.
+// Pace asks the wrapped pacer, records when hit number hits is due, and
+// waits until then itself (preciseSleep) rather than leave the wait to
+// Vegeta's time.Sleep, which wakes up to a millisecond late: that lateness
+// would be charged to the target as latency (`make bench`, section lag).
 func (d *dueQueue) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
 	wait, stop := d.inner.Pace(elapsed, hits)
 	if stop {
 		return wait, true
 	}
+	defer func() {
+		if wait > 0 {
+			preciseSleep(wait)
+		}
+	}()
 	if d.began.IsZero() {
 		// Vegeta measured elapsed from its own start a moment ago.
 		d.began = time.Now().Add(-elapsed)
@@ -227,7 +235,7 @@ func (d *dueQueue) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool
 	d.paced = hits + 1
 	due := d.due(hits)
 	if due == time.Duration(math.MaxInt64) {
-		return wait, false // never due: the targeter stamps its own time
+		return 0, false // never due: the targeter stamps its own time
 	}
 	select {
 	case d.q <- d.began.Add(due).Sub(d.epoch):
@@ -235,7 +243,7 @@ func (d *dueQueue) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool
 		// Cannot happen with the capacity above; the targeter then stamps the
 		// hit with its own time rather than block the pacer.
 	}
-	return wait, false
+	return 0, false
 }
 
 // Rate returns the wrapped pacer's rate.
