@@ -42,25 +42,8 @@ func testRunAfterKill9(t *testing.T, provider string) {
 	env := append(os.Environ(), ledger.StateDirEnv+"="+state)
 	stackFlags := []string{"--provider", provider, "--target-bin", filepath.Join(binDir, "target")}
 
-	cmd := exec.Command(filepath.Join(binDir, "loadtest"), append([]string{"run", "--suite", "testdata/long.yaml",
-		"--out", out, "--quiet"}, stackFlags...)...)
-	cmd.Env = env
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	deadline := time.Now().Add(90 * time.Second)
-	for !strings.Contains(stderr.String(), "main phase started") && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
-	}
-	if !strings.Contains(stderr.String(), "main phase started") {
-		cmd.Process.Kill()
-		<-done
-		t.Fatalf("the load never started:\n%s", stderr.String())
-	}
+	run := startUntilLoad(t, env, append([]string{"run", "--suite", "testdata/long.yaml", "--out", out, "--quiet"}, stackFlags...)...)
+	cmd, done := run.cmd, run.done
 	time.Sleep(2 * time.Second) // some results on disk, some in the buffer
 	recs, err := ledger.Records(state)
 	if err != nil || len(recs) != 1 {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,24 +34,9 @@ func TestSecondSignalLeavesNoContainer(t *testing.T) {
 	if left := dockerContainers(t); len(left) > 0 {
 		t.Fatalf("containers of another run are up before this test: %v", left)
 	}
-	cmd := exec.Command(filepath.Join(binDir, "loadtest"), "run", "--suite", "testdata/long.yaml",
+	run := startUntilLoad(t, nil, "run", "--suite", "testdata/long.yaml",
 		"--provider", "docker", "--out", filepath.Join(t.TempDir(), "out"), "--quiet")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	deadline := time.Now().Add(90 * time.Second)
-	for !strings.Contains(stderr.String(), "main phase started") && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
-	}
-	if !strings.Contains(stderr.String(), "main phase started") {
-		cmd.Process.Kill()
-		<-done
-		t.Fatalf("the load never started:\n%s", stderr.String())
-	}
+	cmd, done, stderr := run.cmd, run.done, run.stderr
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
