@@ -17,8 +17,13 @@ type redacting struct {
 // Add redacts r in place and passes it on.
 func (s redacting) Add(r *loadharness.Result) {
 	r.URL = suite.Redact(r.URL, s.secrets)
-	r.Error = suite.Redact(r.Error, s.secrets)
-	r.CheckFailure = suite.Redact(r.CheckFailure, s.secrets)
+	// Failures quote what they found, %q-escaped and cut at 40 bytes.
+	if r.Error != "" {
+		r.Error = suite.RedactMessage(r.Error, s.secrets)
+	}
+	if r.CheckFailure != "" {
+		r.CheckFailure = suite.RedactMessage(r.CheckFailure, s.secrets)
+	}
 	s.next.Add(r)
 }
 

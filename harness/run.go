@@ -99,6 +99,7 @@ func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (R
 	scrape := newScraper(s.Stack.Workers)
 	targetDeltas := targetMeasurer{}
 	var runErr error
+	stoppedByFault := false
 	for _, sc := range s.Scenarios {
 		if ctx.Err() != nil {
 			break
@@ -141,6 +142,7 @@ func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (R
 			break
 		}
 		if faultLeftOn != nil {
+			stoppedByFault = true
 			break
 		}
 	}
@@ -172,7 +174,7 @@ func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (R
 		}
 	}
 	redactSummary(&res.Summary, s.Secrets)
-	res.Summary.Complete = runErr == nil && !res.Summary.Interrupted && res.Summary.Aborted == ""
+	res.Summary.Complete = runErr == nil && !res.Summary.Interrupted && res.Summary.Aborted == "" && !stoppedByFault
 	res.Summary.Verdict = loadharness.Judge(res.Summary.Evidence()).Verdict
 	res.Target = sampler.Stop()
 	res.Aggregate = agg

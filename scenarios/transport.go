@@ -111,6 +111,9 @@ func (t *userTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		data, n, err = readBounded(resp.Body)
 		resp.Body.Close()
 		if err != nil {
+			if stepCancel != nil {
+				stepCancel()
+			}
 			err = fmt.Errorf("read response body: %w", err)
 			e.unanswered(&u.res, u, sp, err, time.Now())
 			return nil, err

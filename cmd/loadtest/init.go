@@ -2,12 +2,9 @@ package main
 
 import (
 	_ "embed"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"loadharness"
@@ -55,39 +52,11 @@ func cmdInit(args []string, stdout, stderr io.Writer) int {
 		io.WriteString(stdout, text)
 		return loadharness.ExitPass
 	}
-	if err := writeNew(file, []byte(text), *force); err != nil {
+	if err := writeAtomic(file, []byte(text), *force); err != nil {
 		fmt.Fprintf(stderr, "loadtest init: %v\n", err)
 		return loadharness.ExitHarness
 	}
 	fmt.Fprintf(stdout, "wrote %s: check it with `loadtest validate %s`, run it with `loadtest run %s --provider external --target %s`\n",
 		file, file, file, *target)
 	return loadharness.ExitPass
-}
-
-// writeNew writes data to path whole (a temporary file renamed into place),
-// refusing to replace an existing file unless force.
-func writeNew(path string, data []byte, force bool) error {
-	if _, err := os.Stat(path); err == nil && !force {
-		return fmt.Errorf("%s exists: give --force to overwrite it", path)
-	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return nil
 }

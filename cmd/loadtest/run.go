@@ -83,7 +83,16 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "loadtest: %v\n", err)
 		return loadharness.ExitHarness
 	}
-	defer track.Done()
+	var teardownErr error
+	defer func() {
+		if teardownErr != nil {
+			// What did not come down stays in the ledger, for the next run
+			// to remove.
+			logf("the stack did not come down cleanly (%v): the next run removes what is left", teardownErr)
+			return
+		}
+		track.Done()
+	}()
 	// The run writes into a working directory and publishes it at its end
 	// (rundir.Begin): a run that fails before any load leaves the previous
 	// one untouched, and the previous one is kept as OUT.prev.
@@ -115,6 +124,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		progress: progress, live: live, logf: logf,
 		// Only a URL the user typed may leave this machine.
 		explicitTarget: *targetURL != "",
+		teardownErr:    &teardownErr,
 	})
 	if _, statErr := os.Stat(filepath.Join(work.Dir, rundir.SummaryFile)); statErr != nil {
 		// Nothing was measured (the stack would not start): the previous
@@ -159,6 +169,8 @@ type runFlags struct {
 	live           bool
 	logf           func(format string, args ...any)
 	explicitTarget bool
+	// teardownErr, when set, receives the stack's teardown error.
+	teardownErr *error
 }
 
 // runSuite brings the stack up, runs the suite on it with its raw results
@@ -184,7 +196,11 @@ func runSuite(ctx context.Context, s *suite.Suite, prov stack.Provider, outDir s
 	}
 	untrack := trackStack(st)
 	defer untrack()
-	defer closeStack(st, f.logf)
+	defer func() {
+		if err := closeStack(st, f.logf); err != nil && f.teardownErr != nil {
+			*f.teardownErr = err
+		}
+	}()
 	raw, err := rundir.CreateResults(outDir)
 	if err != nil {
 		return reports.Summary{}, err
@@ -212,13 +228,16 @@ func runSuite(ctx context.Context, s *suite.Suite, prov stack.Provider, outDir s
 	return res.Summary, runErr
 }
 
-// closeStack tears st down within 30 seconds, whatever ctx the run had.
-func closeStack(st stack.Stack, logf func(string, ...any)) {
+// closeStack tears st down within 30 seconds, whatever ctx the run had,
+// and says what failed.
+func closeStack(st stack.Stack, logf func(string, ...any)) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := st.Close(ctx); err != nil {
 		logf("tear down: %v", err)
+		return err
 	}
+	return nil
 }
 
 // providerFlags are the flags that choose and configure the provider.

@@ -25,6 +25,10 @@ func (s *Suite) Redact(text string) string { return Redact(text, s.Secrets) }
 // message: it keeps at most 40 bytes.
 const maxCut = 64
 
+// RedactMessage redacts a message that may quote a secret as %q does, or
+// cut short with "…" (the check failures of results): see redactMessage.
+func RedactMessage(msg string, secrets []string) string { return redactMessage(msg, secrets) }
+
 // redactMessage redacts a parser message, which may show a secret as
 // describe and %q do: quoted (a " or \\ in it escaped), and cut short by
 // truncate, its start followed by "…".

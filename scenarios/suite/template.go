@@ -43,29 +43,6 @@ type Template struct {
 	Holes []Hole
 }
 
-// Constant reports whether the template holds no placeholder.
-func (t Template) Constant() bool { return len(t.Holes) == 0 }
-
-// Vars lists the user variables the template needs, once each.
-func (t Template) Vars() []string {
-	var names []string
-	for _, h := range t.Holes {
-		if h.Kind == HoleVar && !contains(names, h.Name) {
-			names = append(names, h.Name)
-		}
-	}
-	return names
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 // ParseTemplate splits s at its placeholders: {{user}}, {{row.FIELD}} and
 // {{NAME}}, spaces inside the braces allowed. Any other {{ is an error
 // that says where it is (a byte offset into s).
