@@ -1,6 +1,8 @@
 package harness
 
 import (
+	"strings"
+
 	"loadharness"
 	"loadharness/reports"
 	"loadharness/scenarios/suite"
@@ -11,12 +13,24 @@ import (
 // show) before the sinks behind it see the result.
 type redacting struct {
 	secrets []string
-	next    loadharness.Sink
+	// urls replaces every secret in one pass: the URL is redacted on every
+	// result, the failure texts only on failures.
+	urls *strings.Replacer
+	next loadharness.Sink
+}
+
+// newRedacting redacts secrets from what reaches next.
+func newRedacting(secrets []string, next loadharness.Sink) redacting {
+	pairs := make([]string, 0, 2*len(secrets))
+	for _, v := range secrets { // longest first (suite.Secrets' order), so one holding another is redacted whole
+		pairs = append(pairs, v, suite.Redacted)
+	}
+	return redacting{secrets: secrets, urls: strings.NewReplacer(pairs...), next: next}
 }
 
 // Add redacts r in place and passes it on.
 func (s redacting) Add(r *loadharness.Result) {
-	r.URL = suite.Redact(r.URL, s.secrets)
+	r.URL = s.urls.Replace(r.URL)
 	// Failures quote what they found, %q-escaped and cut at 40 bytes.
 	if r.Error != "" {
 		r.Error = suite.RedactMessage(r.Error, s.secrets)

@@ -90,7 +90,7 @@ func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (R
 	if len(s.Secrets) > 0 {
 		// Every result is redacted before any sink sees it: the raw file,
 		// the aggregates and so every report hold no secret.
-		sink = loadharness.Sinks{redacting{secrets: s.Secrets, next: sink}}
+		sink = loadharness.Sinks{newRedacting(s.Secrets, sink)}
 	}
 	if s.TLS.InsecureSkipVerify {
 		res.Summary.Warnings = append(res.Summary.Warnings,

@@ -696,12 +696,7 @@ func TestDataProblems(t *testing.T) {
 			}
 			suitePath := filepath.Join(dir, "s.yaml")
 			got := problemLines(t, suitePath, dataSuite(data, max(tt.users, 1), steps...))
-			want := make([]string, len(tt.want))
-			for i, w := range tt.want {
-				w = strings.Replace(w, "S:", suitePath+":", 1)
-				want[i] = strings.Replace(w, "D/", dir+string(filepath.Separator), 1)
-			}
-			checkLines(t, got, want)
+			checkLines(t, got, placed(tt.want, suitePath, dir))
 		})
 	}
 }
@@ -782,12 +777,7 @@ func TestParseTLS(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := problemLines(t, suitePath, "name: s\ntls: "+tt.tls+"\n"+scenarios)
-			want := make([]string, len(tt.want))
-			for i, w := range tt.want {
-				w = strings.Replace(w, "S:", suitePath+":", 1)
-				want[i] = strings.Replace(w, "D/", dir+string(filepath.Separator), 1)
-			}
-			checkLines(t, got, want)
+			checkLines(t, got, placed(tt.want, suitePath, dir))
 		})
 	}
 }
@@ -879,4 +869,15 @@ func TestRedact(t *testing.T) {
 			}
 		})
 	}
+}
+
+// placed writes the expected problems with their real paths: "S:" is the
+// suite file, "D/" the folder its data files are in.
+func placed(want []string, suitePath, dir string) []string {
+	out := make([]string, len(want))
+	for i, w := range want {
+		w = strings.Replace(w, "S:", suitePath+":", 1)
+		out[i] = strings.Replace(w, "D/", dir+string(filepath.Separator), 1)
+	}
+	return out
 }
