@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"strconv"
@@ -60,6 +61,10 @@ func parseStatCPU(stat string) (time.Duration, error) {
 	s, err := strconv.ParseUint(f[12], 10, 63)
 	if err != nil {
 		return 0, fmt.Errorf("parse stat stime: %w", err)
+	}
+	if maxTicks := uint64(math.MaxInt64 / clockTick); u > maxTicks || s > maxTicks-u {
+		// Beyond 292 years of CPU: a corrupt line, which would overflow.
+		return 0, fmt.Errorf("parse stat: utime %d + stime %d ticks overflow", u, s)
 	}
 	return time.Duration(u+s) * clockTick, nil
 }
