@@ -84,7 +84,7 @@ type AbortCheck func(scenario string, live *aggregate.Aggregate, now time.Time) 
 // suiteAbortCheck is the suite's own abort rule (see abortCheck).
 func suiteAbortCheck(rule suite.AbortRule) AbortCheck {
 	return func(scenario string, live *aggregate.Aggregate, now time.Time) string {
-		reason, fire := abortCheck(rule, live.Seconds(loadharness.Scope{Scenario: scenario}), now)
+		reason, fire := abortCheck(rule, live.SecondCounts(loadharness.Scope{Scenario: scenario}), now)
 		if !fire {
 			return ""
 		}

@@ -426,3 +426,28 @@ func TestAggregateConcurrentReads(t *testing.T) {
 		t.Errorf("requests = %d, want %d", got, want)
 	}
 }
+
+// TestSecondCountsAreTheSecondsCounters checks the cheap per-second read
+// against the full one, for a step, a scenario and the run: the same
+// counters, and no latencies.
+func TestSecondCountsAreTheSecondsCounters(t *testing.T) {
+	a := fixture.MustAggregate(t, t0, syntheticResults(3, 5000))
+	for _, scope := range []loadharness.Scope{{}, {Scenario: "browse"}, {Scenario: "browse", Step: "map"}} {
+		full, counts := a.Seconds(scope), a.SecondCounts(scope)
+		if len(full) == 0 || len(full) != len(counts) {
+			t.Fatalf("%v: %d seconds, %d second counts", scope, len(full), len(counts))
+		}
+		for i := range full {
+			f, c := full[i], counts[i]
+			if f.Requests != c.Requests || f.Failed != c.Failed || f.Dropped != c.Dropped || !reflect.DeepEqual(f.Instances, c.Instances) {
+				t.Errorf("%v second %d: counts %+v, want those of %+v", scope, i, c, f)
+			}
+			if c.P50 != 0 || c.P99 != 0 || c.Max != 0 {
+				t.Errorf("%v second %d: latencies %v/%v/%v, want none", scope, i, c.P50, c.P99, c.Max)
+			}
+			if f.Requests > 0 && f.P50 == 0 {
+				t.Errorf("%v second %d: %d requests and no p50", scope, i, f.Requests)
+			}
+		}
+	}
+}

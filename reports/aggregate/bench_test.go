@@ -1,6 +1,7 @@
 package aggregate_test
 
 import (
+	"fmt"
 	"runtime"
 	"testing"
 	"time"
@@ -85,6 +86,22 @@ func BenchmarkSnapshot(b *testing.B) {
 	}
 }
 
+// BenchmarkSnapshotWhileAdding reads a scenario's figures after every Add,
+// as a progress line does once a second during a run and an abort check
+// twice: each read merges the steps' counters afresh (a cached view serves
+// reads only until the next Add).
+func BenchmarkSnapshotWhileAdding(b *testing.B) {
+	results := syntheticResults(1, 1<<16)
+	a := fixture.MustAggregate(b, t0, results)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		a.Add(&results[i&(len(results)-1)])
+		a.Snapshot(loadharness.Scope{Scenario: "browse"})
+		i++
+	}
+}
+
 // heapAfterGC returns the live heap once garbage is collected.
 func heapAfterGC() uint64 {
 	var m runtime.MemStats
@@ -162,23 +179,30 @@ func BenchmarkAggregateMemory(b *testing.B) {
 
 // BenchmarkAggregateAddInOrder folds results in the order a run delivers
 // them, sent times rising through the run with a few milliseconds of
-// jitter (each pass over the sample is the next minute), where
-// BenchmarkAggregateAdd draws them from anywhere in one minute.
+// jitter, where BenchmarkAggregateAdd draws them from anywhere in one
+// minute. The sub-benchmarks are the rate of the whole run over its six
+// scenario steps: the per-second histograms cost by the latency buckets a
+// second fills, so a result costs less the more results share a second.
 func BenchmarkAggregateAddInOrder(b *testing.B) {
-	results := syntheticResults(1, 1<<16)
-	for i := range results {
-		sent := t0.Add(time.Duration(i)*time.Minute/time.Duration(len(results)) + time.Duration(i%7)*time.Millisecond)
-		results[i].Intended, results[i].Sent = sent.Add(results[i].Intended.Sub(results[i].Sent)), sent
-	}
-	a := aggregate.New(t0)
-	var r loadharness.Result
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		r = results[i&(len(results)-1)]
-		pass := time.Duration(i/len(results)) * time.Minute
-		r.Sent, r.Intended = r.Sent.Add(pass), r.Intended.Add(pass)
-		a.Add(&r)
-		i++
+	for _, rate := range []int{1000, 10_000} {
+		b.Run(fmt.Sprintf("rate=%d", rate), func(b *testing.B) {
+			results := syntheticResults(1, 1<<16)
+			window := time.Duration(len(results)) * time.Second / time.Duration(rate)
+			for i := range results {
+				sent := t0.Add(time.Duration(i)*window/time.Duration(len(results)) + time.Duration(i%7)*time.Millisecond)
+				results[i].Intended, results[i].Sent = sent.Add(results[i].Intended.Sub(results[i].Sent)), sent
+			}
+			a := aggregate.New(t0)
+			var r loadharness.Result
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				r = results[i&(len(results)-1)]
+				pass := time.Duration(i/len(results)) * window
+				r.Sent, r.Intended = r.Sent.Add(pass), r.Intended.Add(pass)
+				a.Add(&r)
+				i++
+			}
+		})
 	}
 }

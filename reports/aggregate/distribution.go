@@ -31,7 +31,7 @@ func (a *Aggregate) Percentiles(scope loadharness.Scope) []PercentilePoint {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	s := a.lookup(scope)
+	s := a.lookup(scope, noSeconds)
 	if s == nil || s.corrected.hist.TotalCount() == 0 {
 		return nil
 	}
@@ -64,7 +64,7 @@ func (a *Aggregate) VisitSecondLatencies(scope loadharness.Scope, raw bool, fn f
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	s := a.lookup(scope)
+	s := a.lookup(scope, secondLatencies)
 	if s == nil {
 		return
 	}

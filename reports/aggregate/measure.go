@@ -31,7 +31,7 @@ func (a *Aggregate) Measure(m loadharness.Metric, scope loadharness.Scope) (floa
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	s := a.lookup(scope)
+	s := a.lookup(scope, noSeconds)
 	if s == nil || (s.requests == 0 && s.dropped == 0) || m.FromTarget() || m.FromEvents() {
 		return 0, false
 	}

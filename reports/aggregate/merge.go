@@ -34,21 +34,47 @@ func (a *Aggregate) Merge(other *Aggregate) error {
 	for i, name := range other.instances.names {
 		remap[i] = a.instances.id(name)
 	}
-	a.run.merge(other.run, offset, remap)
+	a.version++
+	a.sessions.merge(&other.sessions)
 	for _, name := range other.order {
 		from := other.scenarios[name]
 		for _, step := range from.order {
 			_, st := a.scopesOf(name, step)
-			st.merge(from.steps[step], offset, remap)
+			st.merge(from.steps[step], offset, remap, secondLatencies)
 		}
-		a.scenarioOf(name).total.merge(from.total, offset, remap)
+		sc := a.scenarioOf(name)
+		if from.unstepped != nil {
+			if sc.unstepped == nil {
+				sc.unstepped = newScopeStats()
+			}
+			sc.unstepped.merge(from.unstepped, offset, remap, secondLatencies)
+		}
+		sc.sessions.merge(&from.sessions)
+		sc.corrected.merge(&from.corrected)
+		sc.raw.merge(&from.raw)
 	}
 	return nil
 }
 
-// merge adds from's figures to s. Buckets of from move by offset seconds;
-// instance indexes map through remap (nil keeps them).
-func (s *scopeStats) merge(from *scopeStats, offset int, remap []int) {
+// merge adds from's figures and session book to s. Buckets of from move by
+// offset seconds, merged as far as seconds says; instance indexes map
+// through remap (nil keeps them).
+func (s *scopeStats) merge(from *scopeStats, offset int, remap []int, seconds secondsDetail) {
+	s.mergeFigures(from, offset, remap, seconds)
+	s.sessions.merge(&from.sessions)
+}
+
+// mergeFigures adds everything of from but its session book, which a
+// scenario's or the run's view takes from their own book.
+func (s *scopeStats) mergeFigures(from *scopeStats, offset int, remap []int, seconds secondsDetail) {
+	s.corrected.merge(&from.corrected)
+	s.raw.merge(&from.raw)
+	s.mergeCounts(from, offset, remap, seconds)
+}
+
+// mergeCounts adds everything of from but its session book and its latency
+// histograms: a scenario's view takes both from the scenario's own.
+func (s *scopeStats) mergeCounts(from *scopeStats, offset int, remap []int, seconds secondsDetail) {
 	s.requests += from.requests
 	s.failed += from.failed
 	s.dropped += from.dropped
@@ -56,18 +82,13 @@ func (s *scopeStats) merge(from *scopeStats, offset int, remap []int) {
 	s.checksFailed += from.checksFailed
 	s.bytesIn += from.bytesIn
 	s.bytesOut += from.bytesOut
-	s.corrected.merge(&from.corrected)
-	s.raw.merge(&from.raw)
-	for code, n := range from.codes {
-		s.codes[code] += n
-	}
+	from.codes.each(s.codes.add)
 	for msg, n := range from.errors {
 		s.errors.add(msg, n)
 	}
 	for msg, n := range from.checkFailures {
 		s.checkFailures.add(msg, n)
 	}
-	s.sessions.merge(&from.sessions)
 	for u := range from.failedUsers {
 		s.failedUsers[u] = struct{}{}
 	}
@@ -85,6 +106,9 @@ func (s *scopeStats) merge(from *scopeStats, offset int, remap []int) {
 		}
 		s.seen = true
 	}
+	if seconds == noSeconds {
+		return
+	}
 	for i := range from.seconds {
 		if from.seconds[i].requests == 0 && from.seconds[i].dropped == 0 {
 			continue
@@ -96,6 +120,6 @@ func (s *scopeStats) merge(from *scopeStats, offset int, remap []int) {
 		if j >= maxSeconds {
 			continue
 		}
-		s.secondAt(j).merge(&from.seconds[i], remap)
+		s.secondAt(j).merge(&from.seconds[i], remap, seconds == secondLatencies)
 	}
 }

@@ -34,7 +34,7 @@ func (a *Aggregate) setupFailed(scope loadharness.Scope) (float64, bool) {
 	scope.Phase = loadharness.PhaseSetup
 	if setup := a.phaseOf(loadharness.PhaseSetup, false); setup != nil {
 		setup.mu.Lock()
-		s := setup.lookup(scope)
+		s := setup.lookup(scope, noSeconds)
 		setup.mu.Unlock()
 		if s != nil {
 			return float64(len(s.failedUsers)), true
@@ -44,7 +44,7 @@ func (a *Aggregate) setupFailed(scope loadharness.Scope) (float64, bool) {
 	scope.Phase = a.phase
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	s := a.lookup(scope)
+	s := a.lookup(scope, noSeconds)
 	return 0, s != nil && s.requests+s.dropped > 0
 }
 

@@ -46,7 +46,7 @@ type scopeStats struct {
 	skipped               uint64
 	bytesIn, bytesOut     uint64
 	corrected, raw        latencyStats
-	codes                 map[uint16]uint64
+	codes                 codeCounts
 	errors, checkFailures cappedCounter
 	sessions              sessionBook
 	// failedUsers are the users with a failed request or check here
@@ -62,10 +62,15 @@ type scopeStats struct {
 }
 
 func newScopeStats() *scopeStats {
+	s := newCountStats()
+	s.corrected, s.raw = newLatencyStats(), newLatencyStats()
+	return s
+}
+
+// newCountStats returns a scope without latency histograms, for a view
+// that takes its histograms from elsewhere.
+func newCountStats() *scopeStats {
 	return &scopeStats{
-		corrected:   newLatencyStats(),
-		raw:         newLatencyStats(),
-		codes:       make(map[uint16]uint64),
 		sessions:    newSessionBook(),
 		failedUsers: make(map[uint32]struct{}),
 	}
@@ -80,7 +85,7 @@ func (s *scopeStats) add(r *loadharness.Result, o *observation) {
 	s.bytesOut += r.BytesOut
 	s.corrected.record(o.corrected, o.correctedUS)
 	s.raw.record(o.raw, o.rawUS)
-	s.codes[r.Code]++
+	s.codes.add(r.Code, 1)
 	if r.Error != "" {
 		s.errors.add(r.Error, 1)
 	}
@@ -201,6 +206,37 @@ func (l *latencyStats) summary() LatencyStats {
 	}
 }
 
+// codeCounts counts responses by status code: an index for the codes HTTP
+// defines (and 0, no response), a map for the rest, so that counting costs
+// no hashing on every result.
+type codeCounts struct {
+	common [600]uint64
+	other  map[uint16]uint64
+}
+
+func (c *codeCounts) add(code uint16, n uint64) {
+	if int(code) < len(c.common) {
+		c.common[code] += n
+		return
+	}
+	if c.other == nil {
+		c.other = make(map[uint16]uint64)
+	}
+	c.other[code] += n
+}
+
+// each calls fn for every code counted, common codes in rising order.
+func (c *codeCounts) each(fn func(code uint16, n uint64)) {
+	for code, n := range c.common {
+		if n != 0 {
+			fn(uint16(code), n)
+		}
+	}
+	for code, n := range c.other {
+		fn(code, n)
+	}
+}
+
 // cappedCounter counts by message up to maxMessages distinct keys, then
 // under OtherKey: error texts often carry addresses or ids and would
 // otherwise grow without bound.
@@ -210,10 +246,20 @@ func (c *cappedCounter) add(key string, n uint64) {
 	if *c == nil {
 		*c = make(cappedCounter)
 	}
-	if _, ok := (*c)[key]; !ok && len(*c) >= maxMessages {
+	if _, ok := (*c)[key]; !ok && key != OtherKey && c.messages() >= maxMessages {
 		key = OtherKey
 	}
 	(*c)[key] += n
+}
+
+// messages counts the keys other than OtherKey: merging a capped counter
+// may meet its OtherKey before its messages, and that must not take a
+// message's place.
+func (c cappedCounter) messages() int {
+	if _, ok := c[OtherKey]; ok {
+		return len(c) - 1
+	}
+	return len(c)
 }
 
 // countAt adds n at index i of counts, growing it as needed.

@@ -65,7 +65,7 @@ func TestStagedSecondsEqualDirectRecording(t *testing.T) {
 			}
 			a.mu.Lock()
 			defer a.mu.Unlock()
-			for _, s := range []*scopeStats{a.lookup(loadharness.Scope{}), a.lookup(loadharness.Scope{Scenario: "s"}), a.lookup(loadharness.Scope{Scenario: "s", Step: "x"})} {
+			for _, s := range []*scopeStats{a.lookup(loadharness.Scope{}, secondLatencies), a.lookup(loadharness.Scope{Scenario: "s"}, secondLatencies), a.lookup(loadharness.Scope{Scenario: "s", Step: "x"}, secondLatencies)} {
 				if got, want := len(s.seconds), len(wantCorrected); got != want {
 					t.Fatalf("%d seconds, want %d", got, want)
 				}
@@ -79,5 +79,48 @@ func TestStagedSecondsEqualDirectRecording(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestStageBucketsAreThePackedOnes checks that every value a stage index
+// stands for lands in the packed histogram's bucket of the value itself:
+// otherwise a flush would move counts between buckets.
+func TestStageBucketsAreThePackedOnes(t *testing.T) {
+	values := []int64{0, 1, 2, 127, 128, 255, 256, 257, 511, 512, 1000, 1023, 1024, 99_999, 1 << 20, latencyHighestUS - 1, latencyHighestUS}
+	for range 2000 {
+		values = append(values, rand.Int64N(latencyHighestUS+1))
+	}
+	for _, v := range values {
+		checkStageBucket(t, v)
+	}
+}
+
+func FuzzStageBucket(f *testing.F) {
+	f.Add(int64(0))
+	f.Add(int64(255))
+	f.Add(latencyHighestUS)
+	f.Fuzz(func(t *testing.T, v int64) {
+		if v < 0 || v > latencyHighestUS {
+			t.Skip()
+		}
+		checkStageBucket(t, v)
+	})
+}
+
+func checkStageBucket(t *testing.T, v int64) {
+	t.Helper()
+	i := stageIndex(v)
+	if i < 0 || i >= stageBuckets {
+		t.Fatalf("stageIndex(%d) = %d, outside [0, %d)", v, i, stageBuckets)
+	}
+	lowest := stageValue(i)
+	if lowest > v || stageIndex(lowest) != i {
+		t.Fatalf("value %d: index %d stands for %d, which is above it or of another index (%d)", v, i, lowest, stageIndex(lowest))
+	}
+	direct, staged := newSecondHistogram(), newSecondHistogram()
+	_ = direct.RecordValue(v)
+	_ = staged.RecordValue(lowest)
+	if got, want := buckets(staged), buckets(direct); !slices.Equal(got, want) {
+		t.Fatalf("value %d: staged as %d lands in %v, want %v", v, lowest, got, want)
 	}
 }

@@ -1,6 +1,10 @@
 package aggregate
 
-import "loadharness"
+import (
+	"slices"
+
+	"loadharness"
+)
 
 // sessionBook applies the session rule of docs/sessions.md to the results of
 // one scope, user by user. A user's session is lost when
@@ -13,16 +17,25 @@ import "loadharness"
 // Memory grows with users, never with requests: a user's record and the
 // one data set it holds now.
 type sessionBook struct {
-	users map[uint32]*userSession
+	// dense holds the users whose id is below maxDenseUser, by id: the
+	// engine numbers users from 0, and an index costs a fraction of a map
+	// lookup on every result. sparse holds the rest.
+	dense  []userSession
+	sparse map[uint32]*userSession
 	// holders maps a data set to the user that captured it last. Two users
 	// holding one data set is rule (b).
 	holders map[string]uint32
 }
 
+// maxDenseUser bounds the dense table: 64k users × 48 bytes at most, and
+// only as far as the highest id seen.
+const maxDenseUser = 1 << 16
+
 // userSession is one user's standing under the rule.
 type userSession struct {
 	dataset string // the data set the user holds now ("" before a capture)
 	lastAt  int64  // send time of the newest checked response, Unix ns
+	seen    bool   // the user has a record (the dense table has gaps)
 	checked bool   // a response spoke about the session (kept, lost, unproven)
 	proven  bool   // some response proved the user's data set
 	mixedUp bool   // rule (a) or (b)
@@ -31,17 +44,35 @@ type userSession struct {
 }
 
 func newSessionBook() sessionBook {
-	return sessionBook{users: make(map[uint32]*userSession), holders: make(map[string]uint32)}
+	return sessionBook{sparse: make(map[uint32]*userSession), holders: make(map[string]uint32)}
 }
 
 // user returns id's record, creating it.
 func (b *sessionBook) user(id uint32) *userSession {
-	u := b.users[id]
-	if u == nil {
+	var u *userSession
+	if id < maxDenseUser {
+		if int(id) >= len(b.dense) {
+			b.dense = slices.Grow(b.dense, int(id)+1-len(b.dense))[:id+1]
+		}
+		u = &b.dense[id]
+	} else if u = b.sparse[id]; u == nil {
 		u = &userSession{}
-		b.users[id] = u
+		b.sparse[id] = u
 	}
+	u.seen = true
 	return u
+}
+
+// each calls fn for every user with a record.
+func (b *sessionBook) each(fn func(id uint32, u *userSession)) {
+	for i := range b.dense {
+		if b.dense[i].seen {
+			fn(uint32(i), &b.dense[i])
+		}
+	}
+	for id, u := range b.sparse {
+		fn(id, u)
+	}
 }
 
 // add folds in one result sent at sent (Unix ns).
@@ -50,7 +81,9 @@ func (b *sessionBook) add(r *loadharness.Result, sent int64) {
 		return
 	}
 	u := b.user(r.User)
-	if r.Dataset != "" {
+	if r.Dataset != "" && r.Dataset != u.dataset {
+		// A user sending the data set it holds changes nothing: had another
+		// user held it too, both were marked when the second captured it.
 		b.hold(r.User, u, r.Dataset)
 	}
 	switch r.Session {
@@ -91,7 +124,7 @@ func (b *sessionBook) hold(id uint32, u *userSession, dataset string) {
 
 // merge folds in another scope's book (a shard's, a run's of several files).
 func (b *sessionBook) merge(from *sessionBook) {
-	for id, f := range from.users {
+	from.each(func(id uint32, f *userSession) {
 		u := b.user(id)
 		u.checked = u.checked || f.checked
 		u.proven = u.proven || f.proven
@@ -102,7 +135,7 @@ func (b *sessionBook) merge(from *sessionBook) {
 		if u.dataset == "" {
 			u.dataset = f.dataset
 		}
-	}
+	})
 	for dataset, id := range from.holders {
 		if holder, ok := b.holders[dataset]; ok && holder != id {
 			b.user(id).mixedUp = true
@@ -125,7 +158,7 @@ type sessionCounts struct {
 // counts counts the users by standing.
 func (b *sessionBook) counts() sessionCounts {
 	var c sessionCounts
-	for _, u := range b.users {
+	b.each(func(_ uint32, u *userSession) {
 		lost := u.mixedUp || u.unproven
 		switch {
 		case lost:
@@ -138,6 +171,6 @@ func (b *sessionBook) counts() sessionCounts {
 		if u.checked {
 			c.checked++
 		}
-	}
+	})
 	return c
 }

@@ -126,7 +126,7 @@ func (a *Aggregate) Snapshot(scope loadharness.Scope) Stats {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	s := a.lookup(scope)
+	s := a.lookup(scope, noSeconds)
 	if s == nil {
 		s = newScopeStats()
 	}
@@ -147,14 +147,14 @@ func (a *Aggregate) Snapshot(scope loadharness.Scope) Stats {
 		ChecksFailed:       int(s.checksFailed),
 		BytesIn:            int(s.bytesIn),
 		BytesOut:           int(s.bytesOut),
-		Codes:              make(map[string]int, len(s.codes)),
+		Codes:              make(map[string]int),
 		Errors:             toInts(s.errors),
 		CheckFailures:      toInts(s.checkFailures),
 		Instances:          a.instances.counts(s.instances),
 	}
-	for code, n := range s.codes {
+	s.codes.each(func(code uint16, n uint64) {
 		st.Codes[strconv.Itoa(int(code))] = int(n)
-	}
+	})
 	if s.seen {
 		st.First, st.Last = time.Unix(0, s.firstSent).UTC(), time.Unix(0, s.lastEnd).UTC()
 	}
@@ -165,15 +165,27 @@ func (a *Aggregate) Snapshot(scope loadharness.Scope) Stats {
 // last second that saw a request, empty seconds included so charts show
 // gaps.
 func (a *Aggregate) Seconds(scope loadharness.Scope) []SecondStats {
+	return a.seconds(scope, secondLatencies)
+}
+
+// SecondCounts is Seconds without the latencies (they are 0): what a
+// check that runs during the run reads twice a second, at a fraction of
+// the cost, since a scenario's latencies per second are merged from its
+// steps'.
+func (a *Aggregate) SecondCounts(scope loadharness.Scope) []SecondStats {
+	return a.seconds(scope, secondCounts)
+}
+
+func (a *Aggregate) seconds(scope loadharness.Scope, detail secondsDetail) []SecondStats {
 	if b := a.phaseOf(scope.Phase, false); b != a {
 		if b == nil {
 			return nil
 		}
-		return b.Seconds(scope)
+		return b.seconds(scope, detail)
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	s := a.lookup(scope)
+	s := a.lookup(scope, detail)
 	if s == nil {
 		return nil
 	}
@@ -188,7 +200,7 @@ func (a *Aggregate) Seconds(scope loadharness.Scope) []SecondStats {
 			Dropped:   int(sec.dropped),
 			Instances: a.instances.counts(sec.instances),
 		}
-		if sec.corrected == nil {
+		if detail < secondLatencies || sec.corrected == nil {
 			continue
 		}
 		c := packedQuantilesMS(sec.corrected)
