@@ -70,3 +70,14 @@ func latencies(rs []loadharness.Result) (raw, corrected []time.Duration) {
 func within(got, want, tol float64) bool {
 	return got >= want*(1-tol) && got <= want*(1+tol)
 }
+
+// dropped returns the records of hits never sent.
+func (c *collected) dropped() []loadharness.Result {
+	var out []loadharness.Result
+	for _, r := range c.results {
+		if r.Dropped > 0 {
+			out = append(out, r)
+		}
+	}
+	return out
+}

@@ -191,6 +191,9 @@ func (p *StepPacer) hits(d time.Duration) float64 {
 	return 0
 }
 
+// paceSleep is how the pacer waits for a hit's due time; tests make it late.
+var paceSleep = preciseSleep
+
 // dueQueue wraps an open model's pacer: each time Vegeta asks when to send
 // hit n, it records when hit n is due on a FIFO that the targeter pops. Pace
 // is called exactly once per hit, and ticks reach the targeter in order (to
@@ -204,6 +207,12 @@ type dueQueue struct {
 	q     chan time.Duration // due times as offsets from epoch
 	// paced counts the hits Pace handed out; read once the attack ended.
 	paced uint64
+	// end, when set, is the phase's length: Pace stops the attack at the
+	// first hit due after it. The attack itself is given a little longer
+	// (runPhase), so that a hit due just before the end is still sent when
+	// the generator runs a little late; Vegeta's own end check, made before
+	// it paces each hit, would drop it.
+	end time.Duration
 }
 
 var _ vegeta.Pacer = (*dueQueue)(nil)
@@ -225,15 +234,19 @@ func (d *dueQueue) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool
 	}
 	defer func() {
 		if wait > 0 {
-			preciseSleep(wait)
+			paceSleep(wait)
 		}
 	}()
 	if d.began.IsZero() {
 		// Vegeta measured elapsed from its own start a moment ago.
 		d.began = time.Now().Add(-elapsed)
 	}
-	d.paced = hits + 1
 	due := d.due(hits)
+	if d.end > 0 && due > d.end {
+		wait = 0
+		return 0, true
+	}
+	d.paced = hits + 1
 	if due == time.Duration(math.MaxInt64) {
 		return 0, false // never due: the targeter stamps its own time
 	}

@@ -144,6 +144,7 @@ func (e *engine) newPhase(kind phaseKind, d time.Duration, s *schedule) *phase {
 		ph.limit = max(minSetupLimit, e.sc.Duration)
 	case s != nil:
 		ph.queue = newDueQueue(*s, e.epoch, len(e.pool.users))
+		ph.queue.end = d
 		ph.pacer = ph.queue
 	default:
 		// Closed model: Vegeta's "as fast as workers allow" with one worker
@@ -197,7 +198,16 @@ func (e *engine) runPhase(ctx context.Context, ph *phase) (phaseStats, error) {
 		ph.onStart(st.began)
 	}
 	e.logf("%s: %s phase started (%d users)", e.sc.Name, ph.kind, len(e.pool.users))
-	results := ph.atk.Attack(vegeta.Targeter(ph.target), ph.pacer, ph.duration, e.sc.Name)
+	attackFor := ph.duration
+	if ph.queue != nil && ph.duration > 0 {
+		// The pacer ends an open model's attack at its last hit due in the
+		// phase; the attack may run on by as much as a generator can lag
+		// behind before the run is invalid anyway, so that such a hit is
+		// sent late rather than dropped. Hits due in the phase and still not
+		// sent after that were dropped: the generator was behind.
+		attackFor += maxGeneratorLag
+	}
+	results := ph.atk.Attack(vegeta.Targeter(ph.target), ph.pacer, attackFor, e.sc.Name)
 	var maxSeq uint64
 	for vr := range results {
 		if cancelledAt.Load() != nil {
