@@ -85,6 +85,10 @@ func TestRatiosLine(t *testing.T) {
 		{"nothing measured", summary{}, "ratios: harness/vegeta=n/a harness/wrk=n/a p99_error=n/a heap_10M=n/a"},
 		{"lag and soak", summary{lagP99: 131071 * time.Nanosecond, lagMeasured: true, soakRSS: 1.18, soakMeasured: true},
 			"ratios: harness/vegeta=n/a harness/wrk=n/a p99_error=n/a heap_10M=n/a lag_p99_us=131 soak_rss_end/start=1.18"},
+		{"open and add", summary{openHarness: 24000, openVegeta: 12000, openRateHarness: 30000, openRateVegeta: 20000, addNS: [2]float64{301.4, 229.6}, addMeasured: true},
+			"ratios: harness/vegeta=n/a harness/wrk=n/a p99_error=n/a heap_10M=n/a open/vegeta=2.00 open_rate/vegeta=1.50 add_ns=301/230"},
+		{"open, vegeta held nothing", summary{openHarness: 24000, openRateHarness: 30000, openRateVegeta: 20000},
+			"ratios: harness/vegeta=n/a harness/wrk=n/a p99_error=n/a heap_10M=n/a open/vegeta=n/a open_rate/vegeta=1.50"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

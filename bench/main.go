@@ -4,7 +4,7 @@
 // million results, and how long `make loadtest` takes to reach a verdict.
 // It ends with one line of ratios, for a quick look and for CI logs:
 //
-//	ratios: harness/vegeta=X.XX harness/wrk=X.XX p99_error=X.X% heap_10M=XMiB
+//	ratios: harness/vegeta=X.XX harness/wrk=X.XX p99_error=X.X% heap_10M=XMiB open/vegeta=X.XX lag_p99_us=N add_ns=N/N
 //
 // Run it with `make bench` (or `go run ./bench`); -sections picks parts.
 package main
@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,8 +27,8 @@ import (
 // defaultSections those a plain `make bench` runs (the soak takes ten
 // minutes: `make soak`).
 var (
-	sectionNames    = []string{"throughput", "lag", "accuracy", "memory", "verdict", "gobench", "soak"}
-	defaultSections = []string{"throughput", "lag", "accuracy", "memory", "verdict", "gobench"}
+	sectionNames    = []string{"throughput", "open", "lag", "accuracy", "memory", "verdict", "gobench", "soak"}
+	defaultSections = []string{"throughput", "open", "lag", "accuracy", "memory", "verdict", "gobench"}
 )
 
 // config is what the flags set.
@@ -41,8 +42,8 @@ type config struct {
 	providers []string
 	// soak is how long the soak section holds its load.
 	soak time.Duration
-	// profile, when set, is the prefix of CPU profiles of the throughput
-	// runs (PREFIX-harness.pprof, PREFIX-vegeta.pprof).
+	// profile, when set, is the folder the CPU and allocation profiles of
+	// the throughput sections go to (bench-out/profiles by default).
 	profile string
 }
 
@@ -66,7 +67,7 @@ func main() {
 	flag.StringVar(&cfg.suite, "suite", "default", "suite the time-to-verdict part runs")
 	providers := flag.String("providers", "process,docker", "stack providers whose start time is measured (docker only when an engine answers and the images are built)")
 	flag.DurationVar(&cfg.soak, "soak", 10*time.Minute, "how long the soak section holds its load")
-	flag.StringVar(&cfg.profile, "cpuprofile", "", "write CPU profiles of the in-process throughput runs to `PREFIX`-harness.pprof and PREFIX-vegeta.pprof")
+	flag.StringVar(&cfg.profile, "profiles", filepath.Join("bench-out", "profiles"), "`folder` for CPU and allocation profiles of the in-process generators in the throughput and open sections (\"\" for none)")
 	flag.Parse()
 	for _, s := range strings.Split(*sections, ",") {
 		if s = strings.TrimSpace(s); s == "" {
@@ -106,6 +107,13 @@ type summary struct {
 	// lagP99 is the open model's generator lag p99 at 1000/s (a bucket bound).
 	lagP99      time.Duration
 	lagMeasured bool
+	// openHarness and openVegeta are the highest rates each held in the
+	// open section with the lag bound, openRate* by rate alone.
+	openHarness, openVegeta         float64
+	openRateHarness, openRateVegeta float64
+	// addNS is BenchmarkAggregateAddInOrder's ns/op at 1000/s and 10000/s.
+	addNS       [2]float64
+	addMeasured bool
 	// soakRSS is the soak's resident memory at its end over its start.
 	soakRSS      float64
 	soakMeasured bool
@@ -129,8 +137,14 @@ func (s summary) ratiosLine() string {
 	}
 	line := fmt.Sprintf("ratios: harness/vegeta=%s harness/wrk=%s p99_error=%s heap_10M=%s",
 		ratio(s.harnessRPS, s.vegetaRPS), ratio(s.harnessRPS, s.wrkRPS), p99, heap)
+	if s.openHarness > 0 || s.openVegeta > 0 || s.openRateHarness > 0 {
+		line += " open/vegeta=" + ratio(s.openHarness, s.openVegeta) + " open_rate/vegeta=" + ratio(s.openRateHarness, s.openRateVegeta)
+	}
 	if s.lagMeasured {
 		line += " lag_p99_us=" + strconv.FormatInt(s.lagP99.Microseconds(), 10)
+	}
+	if s.addMeasured {
+		line += fmt.Sprintf(" add_ns=%.0f/%.0f", s.addNS[0], s.addNS[1])
 	}
 	if s.soakMeasured {
 		line += " soak_rss_end/start=" + strconv.FormatFloat(s.soakRSS, 'f', 2, 64)
@@ -157,6 +171,8 @@ func run(ctx context.Context, cfg config) error {
 		switch name {
 		case "throughput":
 			err = benchThroughput(ctx, cfg, &sum)
+		case "open":
+			err = benchOpen(ctx, cfg, &sum)
 		case "lag":
 			err = benchLag(ctx, &sum)
 		case "accuracy":
@@ -166,7 +182,7 @@ func run(ctx context.Context, cfg config) error {
 		case "verdict":
 			err = benchVerdict(ctx, cfg)
 		case "gobench":
-			err = benchGo(ctx)
+			err = benchGo(ctx, &sum)
 		case "soak":
 			err = benchSoak(ctx, cfg, &sum)
 		}

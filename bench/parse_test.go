@@ -295,3 +295,39 @@ func TestMakeErrorLine(t *testing.T) {
 		}
 	}
 }
+
+func TestParseAddNS(t *testing.T) {
+	tests := []struct {
+		name    string
+		out     string
+		want    [2]float64
+		wantErr bool
+	}{
+		{"both rates", "goos: linux\nBenchmarkAggregateAddInOrder/rate=1000-2         \t 3746090\t       317.0 ns/op\t      30 B/op\t       0 allocs/op\n" +
+			"BenchmarkAggregateAddInOrder/rate=10000-2        \t 4369838\t       227.1 ns/op\t       7 B/op\t       0 allocs/op\nPASS\n", [2]float64{317, 227.1}, false},
+		{"no GOMAXPROCS suffix", "BenchmarkAggregateAddInOrder/rate=1000 \t 10\t 300 ns/op\nBenchmarkAggregateAddInOrder/rate=10000 \t 10\t 200 ns/op\n", [2]float64{300, 200}, false},
+		{"one rate missing", "BenchmarkAggregateAddInOrder/rate=1000-2 \t 10\t 300 ns/op\n", [2]float64{}, true},
+		{"other benchmarks only", "BenchmarkAggregateAdd-2 \t 10\t 300 ns/op\n", [2]float64{}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseAddNS(tt.out)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
+			}
+			if !tt.wantErr && got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzParseAddNS(f *testing.F) {
+	f.Add("BenchmarkAggregateAddInOrder/rate=1000-2 \t 10\t 300 ns/op\nBenchmarkAggregateAddInOrder/rate=10000-2 \t 10\t 200 ns/op\n")
+	f.Add("BenchmarkAggregateAddInOrder/rate=1000-2 1 1e999 ns/op")
+	f.Fuzz(func(t *testing.T, s string) {
+		if ns, err := parseAddNS(s); err == nil && (ns[0] < 0 || ns[1] < 0) {
+			t.Fatalf("negative figures %v", ns)
+		}
+	})
+}
