@@ -306,6 +306,8 @@ func TestParseAddNS(t *testing.T) {
 		{"both rates", "goos: linux\nBenchmarkAggregateAddInOrder/rate=1000-2         \t 3746090\t       317.0 ns/op\t      30 B/op\t       0 allocs/op\n" +
 			"BenchmarkAggregateAddInOrder/rate=10000-2        \t 4369838\t       227.1 ns/op\t       7 B/op\t       0 allocs/op\nPASS\n", [2]float64{317, 227.1}, false},
 		{"no GOMAXPROCS suffix", "BenchmarkAggregateAddInOrder/rate=1000 \t 10\t 300 ns/op\nBenchmarkAggregateAddInOrder/rate=10000 \t 10\t 200 ns/op\n", [2]float64{300, 200}, false},
+		{"median of three", "BenchmarkAggregateAddInOrder/rate=1000-2 \t 10\t 300 ns/op\nBenchmarkAggregateAddInOrder/rate=1000-2 \t 10\t 900 ns/op\nBenchmarkAggregateAddInOrder/rate=1000-2 \t 10\t 310 ns/op\n" +
+			"BenchmarkAggregateAddInOrder/rate=10000-2 \t 10\t 200 ns/op\n", [2]float64{310, 200}, false},
 		{"one rate missing", "BenchmarkAggregateAddInOrder/rate=1000-2 \t 10\t 300 ns/op\n", [2]float64{}, true},
 		{"other benchmarks only", "BenchmarkAggregateAdd-2 \t 10\t 300 ns/op\n", [2]float64{}, true},
 	}
