@@ -7,14 +7,25 @@ import (
 	"loadharness/reports/aggregate"
 )
 
+// SummarySchemaVersion is the schema_version WriteSummaryJSON writes. It
+// changes only when a field changes meaning or goes away; a field added
+// keeps it, since readers ignore fields they do not know.
+const SummarySchemaVersion = 1
+
 // Summary is the machine-readable account of a run, written as summary.json
 // for CI. Its JSON names are a contract: add fields, never rename them.
+// docs/summary.schema.json and docs/summary.md are generated from these
+// types and their comments (go test ./reports -run SummarySchema -update).
 type Summary struct {
-	Verdict  loadharness.Verdict `json:"verdict"`
-	Suite    string              `json:"suite"`
-	Provider string              `json:"provider"`
-	Started  time.Time           `json:"started"`
-	Finished time.Time           `json:"finished"`
+	// SchemaVersion is the version of this format (SummarySchemaVersion),
+	// so a script can refuse a summary it does not understand. Summaries
+	// written before it existed lack it and are version 1.
+	SchemaVersion int                 `json:"schema_version"`
+	Verdict       loadharness.Verdict `json:"verdict"`
+	Suite         string              `json:"suite"`
+	Provider      string              `json:"provider"`
+	Started       time.Time           `json:"started"`
+	Finished      time.Time           `json:"finished"`
 	// InvalidReasons says why an invalid run proves nothing, for example
 	// "generator fell behind the asked rate by 12%".
 	InvalidReasons []string `json:"invalid_reasons"`

@@ -6,10 +6,12 @@ import (
 	"io"
 )
 
-// WriteSummaryJSON writes s as indented JSON in a stable field order. Empty
-// lists and maps are written as [] and {}, never null, so CI scripts can
-// index them without a guard.
+// WriteSummaryJSON writes s as indented JSON in a stable field order, with
+// schema_version first. Empty lists and maps are written as [] and {},
+// never null, so CI scripts can index them without a guard.
 func WriteSummaryJSON(w io.Writer, s Summary) error {
+	// What is written is this version's format, whatever s was read from.
+	s.SchemaVersion = SummarySchemaVersion
 	if err := WriteJSON(w, withEmptyCollections(s)); err != nil {
 		return fmt.Errorf("write summary: %w", err)
 	}
@@ -17,8 +19,11 @@ func WriteSummaryJSON(w io.Writer, s Summary) error {
 }
 
 // ReadSummaryJSON reads a summary written by WriteSummaryJSON. Unknown
-// fields are ignored, so an older reader accepts a newer summary; anything
-// after the summary is an error.
+// fields are ignored, so an older reader accepts a summary with fields
+// added since; a schema_version above SummarySchemaVersion is an error,
+// since such a summary changed what a field means. A summary without
+// schema_version, written before it existed, reads as it always did.
+// Anything after the summary is an error.
 func ReadSummaryJSON(r io.Reader) (Summary, error) {
 	b, err := io.ReadAll(r)
 	if err != nil {
@@ -27,6 +32,10 @@ func ReadSummaryJSON(r io.Reader) (Summary, error) {
 	var s Summary
 	if err := json.Unmarshal(b, &s); err != nil {
 		return Summary{}, fmt.Errorf("read summary: %w", err)
+	}
+	if s.SchemaVersion < 0 || s.SchemaVersion > SummarySchemaVersion {
+		return Summary{}, fmt.Errorf("read summary: schema_version %d is not one this loadtest reads (1..%d)",
+			s.SchemaVersion, SummarySchemaVersion)
 	}
 	for i, g := range s.Gates {
 		// A gate result whose gate is missing or null cannot be judged
