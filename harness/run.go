@@ -71,6 +71,7 @@ func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (R
 		Outcomes:    map[string]scenarios.Outcome{},
 		Environment: environment(info),
 	}
+	res.Environment.SuiteDigest, res.Environment.ServiceVersion = s.Digest, cfg.serviceVersion
 	// The sampler always reads the target's counters during a scenario
 	// (their increase is taken per series, a killed instance's included);
 	// it keeps samples for the charts only when asked to.
@@ -292,6 +293,9 @@ type runConfig struct {
 	skipSetup   bool
 	spawn       *Spawn
 	sampleEvery time.Duration
+	// serviceVersion is the version of the service under test, for the
+	// report.
+	serviceVersion string
 }
 
 func newConfig(opts []Option) runConfig {
@@ -347,6 +351,12 @@ func WithSpawn(sp Spawn) Option {
 // the run, for the report's target chart (see DefaultSampleInterval).
 func WithTargetSamples(every time.Duration) Option {
 	return func(c *runConfig) { c.sampleEvery = every }
+}
+
+// WithServiceVersion names the version of the service under test, which
+// the sign-off report and environment.json carry.
+func WithServiceVersion(v string) Option {
+	return func(c *runConfig) { c.serviceVersion = v }
 }
 
 // writeErrorer is a sink that says when it failed to write (the raw results

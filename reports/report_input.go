@@ -16,6 +16,9 @@ type ReportInput struct {
 	Aggregate   *aggregate.Aggregate
 	Target      []TargetSample
 	Environment Environment
+	// Baseline, when set, is this run compared with a baseline run; the
+	// report shows it as `loadtest compare` does, with intervals.
+	Baseline *Comparison
 	// Charts are the charts the report shows, drawn by the caller from this
 	// same input (reports/charts draws them) and rendered once for every
 	// artefact of a run; the writers here draw nothing. nil: no charts.
@@ -70,6 +73,12 @@ type Environment struct {
 	// RedisKind names the Redis behind the sessions, for example
 	// "redis-server 7.2.4", "miniredis (embedded)" or "external".
 	RedisKind string `json:"redis_kind,omitempty"`
+	// ServiceVersion is the version of the service under test, as the
+	// run was told it (loadtest run --service-version); "" when not told.
+	ServiceVersion string `json:"service_version,omitempty"`
+	// SuiteDigest names the suite file's exact content, "sha256:..."
+	// (suite.Digest), so that two runs are shown to have run the same suite.
+	SuiteDigest string `json:"suite_digest,omitempty"`
 	// Versions lists other components by name, for example "target",
 	// "redis", "docker".
 	Versions map[string]string `json:"versions,omitempty"`
@@ -84,5 +93,6 @@ const notRecorded = "not recorded"
 // IsZero reports whether nothing about the environment was recorded.
 func (e Environment) IsZero() bool {
 	return e.Commit == "" && e.Host == "" && e.OS == "" && e.Arch == "" && e.CPUs == 0 && e.GoVersion == "" &&
-		e.Provider == "" && e.RedisKind == "" && len(e.Versions) == 0 && e.Generated.IsZero()
+		e.Provider == "" && e.RedisKind == "" && e.ServiceVersion == "" && e.SuiteDigest == "" &&
+		len(e.Versions) == 0 && e.Generated.IsZero()
 }

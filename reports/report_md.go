@@ -26,6 +26,12 @@ func WriteMarkdown(w io.Writer, in ReportInput) error {
 		p("\n")
 	}
 	p("Run: %s.\n\n", mdText(v.Period))
+	p("### What the verdict rests on\n\n")
+	for _, e := range v.Evidence {
+		p("- %s\n", mdText(e))
+	}
+	p("\n")
+	writeMarkdownPairs(p, v.Service)
 	writeMarkdownNotices(p, v)
 
 	p("## Gates\n\n")
@@ -56,11 +62,43 @@ func WriteMarkdown(w io.Writer, in ReportInput) error {
 		p("\n")
 	}
 	if len(v.Steps) > 0 {
-		p("### By step\n\n| Scenario | Step | Requests | p50 | p95 | p99 | Errors |\n|---|---|---:|---:|---:|---:|---:|\n")
+		p("### By step\n\n| Scenario | Step | Requests | p50 | p95 | p99 | Max | Errors | Received | Sent |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, s := range v.Steps {
-			p("| %s | %s | %s | %s | %s | %s | %s |\n", mdCell(s.Scenario), mdCell(s.Step), s.Requests, s.P50, s.P95, s.P99, s.Errors)
+			p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", mdCell(s.Scenario), mdCell(s.Step), s.Requests, s.P50, s.P95, s.P99, s.Max, s.Errors, s.BytesIn, s.BytesOut)
 		}
 		p("\n")
+	}
+	if len(v.Statuses) > 0 {
+		p("### Status codes and errors by step\n\n| Scenario | Step | Status codes | Errors |\n|---|---|---|---|\n")
+		for _, s := range v.Statuses {
+			p("| %s | %s | %s | %s |\n", mdCell(s.Scenario), mdCell(s.Step), mdCounts(s.Codes), mdCounts(s.Errors))
+		}
+		p("\n")
+	}
+	if b := v.Baseline; b != nil {
+		p("## Against the baseline\n\nBaseline: %s\n\n**%s**\n\n", mdCode(b.Baseline), mdText(b.Result))
+		for _, n := range b.Notes {
+			p("- Note: %s\n", mdText(n))
+		}
+		if len(b.Metrics) > 0 {
+			p("| Scenario | Metric | Baseline | This run | Change | Interval | Verdict |\n|---|---|---:|---:|---:|---:|---|\n")
+			for _, m := range b.Metrics {
+				verdict := mdCell(m.Verdict)
+				if m.Regression {
+					verdict = "**" + verdict + "**"
+				}
+				p("| %s | %s | %s | %s | %s | %s | %s |\n", mdCell(m.Scenario), m.Metric, m.Baseline, m.Current, m.Change, mdCell(m.Interval), verdict)
+			}
+			p("\n")
+		}
+		if len(b.Gates) > 0 {
+			p("| Scenario | Gate | Baseline | This run | Status |\n|---|---|---|---|---|\n")
+			for _, g := range b.Gates {
+				p("| %s | %s | %s | %s | %s |\n", mdCell(g.Scenario), mdCode(g.Gate), mdCell(g.Baseline), mdCell(g.Current), mdCell(g.Status))
+			}
+			p("\n")
+		}
+		p("%s\n\n", mdText(b.Method))
 	}
 
 	p("## Charts\n\n")
@@ -162,4 +200,20 @@ func mdCode(s string) string {
 		return "`` " + s + " ``"
 	}
 	return "`" + s + "`"
+}
+
+// mdCounts writes counted texts in one table cell: "`200` × 1200, `503` × 4".
+func mdCounts(rows []countText) string {
+	if len(rows) == 0 {
+		return "none"
+	}
+	parts := make([]string, 0, len(rows))
+	for _, r := range rows {
+		part := mdCode(r.Text)
+		if r.Count != "" {
+			part += " × " + r.Count
+		}
+		parts = append(parts, part)
+	}
+	return strings.Join(parts, ", ")
 }

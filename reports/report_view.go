@@ -19,6 +19,11 @@ type reportView struct {
 	// Headline says in one sentence what the verdict means.
 	Headline string
 	Period   string
+	// Evidence says what the verdict rests on: the phase judged and how
+	// many requests, users and sessions it saw, and what was left out.
+	Evidence []string
+	// Service names the service under test and the suite, byte for byte.
+	Service []keyValue
 	// Failed lists the failed gates' displays, right under the verdict.
 	Failed []string
 	// Invalid, Warnings and Notes are what makes the run prove nothing,
@@ -27,7 +32,11 @@ type reportView struct {
 	Gates                    []gateRow
 	Scenarios                []scenarioRow
 	Steps                    []stepRow
-	Failures                 []failureRow
+	// Statuses are each step's status codes and errors.
+	Statuses []statusRow
+	Failures []failureRow
+	// Baseline is the comparison with a baseline run; nil without one.
+	Baseline *baselineView
 	Charts                   []ChartImage
 	// ChartNote explains missing charts.
 	ChartNote   string
@@ -46,7 +55,37 @@ type scenarioRow struct {
 }
 
 type stepRow struct {
-	Scenario, Step, Requests, P50, P95, P99, Errors string
+	Scenario, Step, Requests, P50, P95, P99, Max, Errors, BytesIn, BytesOut string
+}
+
+// statusRow is one step's responses by status code, and its errors.
+type statusRow struct {
+	Scenario, Step string
+	Codes          []countText
+	Errors         []countText
+}
+
+// countText is a status code or an error text and how often it came.
+type countText struct{ Text, Count string }
+
+// baselineView is a comparison with a baseline run, as `loadtest compare`
+// prints it.
+type baselineView struct {
+	Baseline, Result, Method string
+	Regression               bool
+	Notes                    []string
+	Metrics                  []baselineMetric
+	Gates                    []baselineGate
+}
+
+type baselineMetric struct {
+	Scenario, Metric, Baseline, Current, Change, Interval, Verdict string
+	Regression                                                     bool
+}
+
+type baselineGate struct {
+	Scenario, Gate, Baseline, Current, Status string
+	Regression                                bool
 }
 
 type failureRow struct {
@@ -75,6 +114,11 @@ func buildView(in ReportInput) reportView {
 		Charts:   in.Charts,
 	}
 	v.Headline = headline(s)
+	v.Evidence = evidence(s)
+	v.Service = serviceRows(in.Environment, s)
+	if in.Baseline != nil {
+		v.Baseline = baselineViewOf(*in.Baseline)
+	}
 	for _, g := range s.Gates {
 		row := gateRowOf(g)
 		v.Gates = append(v.Gates, row)
@@ -96,8 +140,18 @@ func buildView(in ReportInput) reportView {
 			v.Steps = append(v.Steps, stepRow{
 				Scenario: sc.Name, Step: st.Name, Requests: strconv.Itoa(st.Requests),
 				P50: latencyText(st.Latency.P50, st.Requests), P95: latencyText(st.Latency.P95, st.Requests),
-				P99: latencyText(st.Latency.P99, st.Requests), Errors: errorsText(st.Failed, st.Requests),
+				P99: latencyText(st.Latency.P99, st.Requests), Max: latencyText(st.Latency.Max, st.Requests),
+				Errors:  errorsText(st.Failed+st.Dropped, st.Requests+st.Dropped),
+				BytesIn: "-", BytesOut: "-",
 			})
+			if in.Aggregate != nil {
+				snap := in.Aggregate.Snapshot(loadharness.Scope{Scenario: sc.Name, Step: st.Name})
+				row := &v.Steps[len(v.Steps)-1]
+				row.BytesIn, row.BytesOut = bytesText(snap.BytesIn), bytesText(snap.BytesOut)
+			}
+			if row, ok := statusRowOf(sc.Name, st); ok {
+				v.Statuses = append(v.Statuses, row)
+			}
 		}
 		v.Failures = append(v.Failures, failureRows(sc)...)
 	}
@@ -372,4 +426,138 @@ func firstNonEmpty(values ...string) string {
 		}
 	}
 	return ""
+}
+
+// evidence says what the verdict rests on, in a few lines: gates judge the
+// main phase only, so its counts come first; setup and warm-up are said to
+// be left out, with their own counts.
+func evidence(s Summary) []string {
+	var requests, dropped, checked, lost, setup, warmup int
+	for _, sc := range s.Scenarios {
+		requests += sc.Requests
+		dropped += sc.Dropped
+		checked += sc.SessionsChecked
+		lost += sc.SessionsLost
+		if sc.Setup != nil {
+			setup += sc.Setup.Requests
+		}
+		if sc.Warmup != nil {
+			warmup += sc.Warmup.Requests
+		}
+	}
+	missing := 0
+	for _, g := range s.Gates {
+		if g.Missing {
+			missing++
+		}
+	}
+	lines := []string{
+		fmt.Sprintf("%d gates judged on the main phase of %d scenario(s): %d requests measured, %d hits dropped (due and never sent, counted as failures).",
+			len(s.Gates), len(s.Scenarios), requests, dropped),
+	}
+	if missing > 0 {
+		lines = append(lines, fmt.Sprintf("%d gate(s) had nothing to measure, and failed for it.", missing))
+	}
+	if checked > 0 {
+		lines = append(lines, fmt.Sprintf("Sessions: %d users' sessions checked, %d lost.", checked, lost))
+	} else {
+		lines = append(lines, "Sessions: no response said whose session it served, so no session was checked.")
+	}
+	if setup+warmup > 0 {
+		lines = append(lines, fmt.Sprintf("Not judged: %d setup requests and %d warm-up requests, shown apart below and shaded on the charts.", setup, warmup))
+	}
+	if !s.Complete {
+		lines = append(lines, "The run is not complete: it was cut short, or some results were not written.")
+	}
+	return lines
+}
+
+// serviceRows name what was tested: the service's version and the suite.
+func serviceRows(env Environment, s Summary) []keyValue {
+	return []keyValue{
+		{"Service version", firstNonEmpty(env.ServiceVersion, "not recorded (loadtest run --service-version)")},
+		{"Suite", orDash(s.Suite)},
+		{"Suite digest", orNotRecorded(env.SuiteDigest)},
+	}
+}
+
+// statusRowOf lists a step's status codes, in rising order, and its error
+// texts, most frequent first; ok is false when the step saw neither.
+func statusRowOf(scenario string, st StepSummary) (statusRow, bool) {
+	row := statusRow{Scenario: scenario, Step: st.Name}
+	codes := make([]string, 0, len(st.Codes))
+	for code := range st.Codes {
+		codes = append(codes, code)
+	}
+	sort.Slice(codes, func(i, j int) bool {
+		a, errA := strconv.Atoi(codes[i])
+		b, errB := strconv.Atoi(codes[j])
+		if errA != nil || errB != nil {
+			return codes[i] < codes[j]
+		}
+		return a < b
+	})
+	for _, code := range codes {
+		text := code
+		if code == "0" {
+			text = "no response"
+		}
+		row.Codes = append(row.Codes, countText{text, strconv.Itoa(st.Codes[code])})
+	}
+	texts := make([]string, 0, len(st.Errors))
+	for msg := range st.Errors {
+		texts = append(texts, msg)
+	}
+	sort.Slice(texts, func(i, j int) bool {
+		if a, b := st.Errors[texts[i]], st.Errors[texts[j]]; a != b {
+			return a > b
+		}
+		return texts[i] < texts[j]
+	})
+	for i, msg := range texts {
+		if i == maxFailureRows {
+			row.Errors = append(row.Errors, countText{fmt.Sprintf("(%d more texts)", len(texts)-i), ""})
+			break
+		}
+		row.Errors = append(row.Errors, countText{msg, strconv.Itoa(st.Errors[msg])})
+	}
+	return row, len(row.Codes)+len(row.Errors) > 0
+}
+
+// bytesText writes a byte count in binary units.
+func bytesText(n int) string {
+	const unit = 1024
+	if n < unit {
+		return strconv.Itoa(n) + " B"
+	}
+	v, suffix := float64(n)/unit, "KiB"
+	for _, next := range []string{"MiB", "GiB", "TiB"} {
+		if v < unit {
+			break
+		}
+		v, suffix = v/unit, next
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64) + " " + suffix
+}
+
+// baselineViewOf is c as the report shows it: every figure with its change
+// and interval, every gate with its status.
+func baselineViewOf(c Comparison) *baselineView {
+	v := &baselineView{Baseline: c.Baseline, Result: comparisonResult(c), Method: c.Method, Regression: c.Regressions > 0, Notes: c.Notes}
+	for _, sc := range c.Scenarios {
+		for _, m := range sc.Metrics {
+			v.Metrics = append(v.Metrics, baselineMetric{
+				Scenario: sc.Name, Metric: m.Metric,
+				Baseline: metricValue(m, m.Baseline), Current: metricValue(m, m.Current),
+				Change: changeText(m, m.Change), Interval: intervalText(m), Verdict: verdictText(m), Regression: m.Regression,
+			})
+		}
+		for _, g := range sc.Gates {
+			v.Gates = append(v.Gates, baselineGate{
+				Scenario: sc.Name, Gate: g.Gate.String(),
+				Baseline: gateOutcome(g.Baseline), Current: gateOutcome(g.Current), Status: gateStatusText(g), Regression: g.Regression,
+			})
+		}
+	}
+	return v
 }

@@ -36,6 +36,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	baseline := fs.String("baseline", "", "a previous run directory or summary.json: compare this run with it at the end (as 'loadtest compare') and exit 1 on a regression beyond the noise")
 	shard := fs.String("shard", "", "run only slice I/N of every scenario (I from 0, as JOB_COMPLETION_INDEX); merge the shards with 'loadtest report'")
+	serviceVersion := fs.String("service-version", "", "version of the service under test, which the report and environment.json carry")
 	startAt := fs.String("start-at", "", "RFC 3339 time to start the load at once the stack is up, so the shards of a run start together (at most 1h ahead)")
 	positional, err := parseFlagsAnywhere(fs, args)
 	if err != nil {
@@ -60,6 +61,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if err == nil && *metricsURL != "" {
 		err = external.CheckURL("--metrics-url", *metricsURL)
+	}
+	if err == nil && *baseline != "" {
+		if _, statErr := os.Stat(*baseline); statErr != nil {
+			err = fmt.Errorf("--baseline: %w", statErr)
+		}
 	}
 	startTime, errStart := parseStartAt(*startAt, time.Now())
 	if err = errors.Join(err, errStart); err != nil {
@@ -120,11 +126,15 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !startTime.IsZero() {
 		prov = startAtProvider{Provider: prov, at: startTime, logf: logf}
 	}
+	var comparison *reports.Comparison
+	var baselineErr error
 	summary, err := runSuite(ctx, s, prov, work.Dir, runFlags{
 		progress: progress, live: live, logf: logf,
 		// Only a URL the user typed may leave this machine.
 		explicitTarget: *targetURL != "",
 		teardownErr:    &teardownErr,
+		serviceVersion: *serviceVersion,
+		baseline:       *baseline, comparison: &comparison, baselineErr: &baselineErr, published: *outDir,
 	})
 	if _, statErr := os.Stat(filepath.Join(work.Dir, rundir.SummaryFile)); statErr != nil {
 		// Nothing was measured (the stack would not start): the previous
@@ -155,8 +165,25 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *baseline != "" {
 		fmt.Fprintf(stdout, "\ncompared with the baseline %s:\n", *baseline)
 		// A regression fails an otherwise passing run; a baseline that cannot
-		// be read is the harness's problem; a failed or invalid verdict stands.
-		if cmp := cmdCompare(ctx, []string{*baseline, *outDir}, stdout, stderr); code == 0 {
+		// be read is the harness's problem; a failed or invalid verdict
+		// stands. The comparison is the one the report shows.
+		cmp := loadharness.ExitHarness
+		switch {
+		case baselineErr != nil:
+			fmt.Fprintf(stderr, "loadtest: baseline: %v\n", baselineErr)
+		case comparison == nil:
+			fmt.Fprintln(stderr, "loadtest: baseline: nothing was compared")
+		default:
+			if werr := reports.WriteComparison(stdout, *comparison, reports.CompareText); werr != nil {
+				fmt.Fprintf(stderr, "loadtest: %v\n", werr)
+				break
+			}
+			cmp = 0
+			if comparison.Regressions > 0 {
+				cmp = exitRegression
+			}
+		}
+		if code == 0 {
 			code = cmp
 		}
 	}
@@ -171,6 +198,16 @@ type runFlags struct {
 	explicitTarget bool
 	// teardownErr, when set, receives the stack's teardown error.
 	teardownErr *error
+	// serviceVersion is --service-version, for the report.
+	serviceVersion string
+	// baseline, when set, is a run to compare this one with before the
+	// report is written; comparison and baselineErr receive the outcome.
+	baseline    string
+	comparison  **reports.Comparison
+	baselineErr *error
+	// published is where the run directory goes once complete, which
+	// names the run in the comparison.
+	published string
 }
 
 // runSuite brings the stack up, runs the suite on it with its raw results
@@ -209,7 +246,8 @@ func runSuite(ctx context.Context, s *suite.Suite, prov stack.Provider, outDir s
 		harness.WithSink(scenarios.NewRawWriter(raw)),
 		harness.WithProgress(f.progress, f.live),
 		harness.WithLogf(f.logf),
-		harness.WithTargetSamples(harness.DefaultSampleInterval))
+		harness.WithTargetSamples(harness.DefaultSampleInterval),
+		harness.WithServiceVersion(f.serviceVersion))
 	if err := raw.Close(); err != nil {
 		// Results written so far stay readable; the run says it is not whole.
 		res.Summary.Complete = false
@@ -220,7 +258,13 @@ func runSuite(ctx context.Context, s *suite.Suite, prov stack.Provider, outDir s
 	if err := rundir.WriteSummary(outDir, res.Summary); err != nil {
 		return res.Summary, errors.Join(runErr, err)
 	}
-	if err := rundir.WriteArtefacts(outDir, res.ReportInput()); err != nil {
+	in := res.ReportInput()
+	if f.baseline != "" && res.Aggregate != nil {
+		c, err := compareWithBaseline(ctx, f.baseline, f.published, res)
+		*f.comparison, *f.baselineErr = c, err
+		in.Baseline = c
+	}
+	if err := rundir.WriteArtefacts(outDir, in); err != nil {
 		// The summary is written and the verdict stands: a report that fails
 		// to render loses no figure, so it does not turn the exit code into 2.
 		f.logf("WARNING: report not written: %v", err)
@@ -375,4 +419,18 @@ func isFlagSet(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
+}
+
+// compareWithBaseline compares the run just measured with the baseline run
+// at path, as 'loadtest compare' does with its default options.
+func compareWithBaseline(ctx context.Context, path, label string, res harness.Result) (*reports.Comparison, error) {
+	base, err := rundir.LoadRuns(ctx, []string{path})
+	if err != nil {
+		return nil, err
+	}
+	c := reports.CompareSummaries(
+		reports.CompareRun{Label: path, Summary: base.Summary, Aggregate: base.Aggregate},
+		reports.CompareRun{Label: label, Summary: res.Summary, Aggregate: res.Aggregate},
+		reports.CompareOptions{})
+	return &c, nil
 }

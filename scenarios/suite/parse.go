@@ -3,6 +3,8 @@ package suite
 import (
 	"bytes"
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -28,7 +30,16 @@ func Parse(filename string, data []byte) (*Suite, error) {
 		})
 		return nil, &SuiteError{Problems: w.problems}
 	}
+	s.Digest = Digest(data)
 	return s, nil
+}
+
+// Digest names a suite file's exact content, "sha256:" and the hex of its
+// SHA-256: a sign-off report carries it, so that two runs can be shown to
+// have run the same suite, byte for byte.
+func Digest(data []byte) string {
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // yamlLine finds the line number in a yaml.v3 syntax error.

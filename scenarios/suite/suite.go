@@ -27,6 +27,8 @@ type Suite struct {
 	Description string
 	// File is where the suite was read from, as given to Parse.
 	File string
+	// Digest names the file's exact content (see Digest).
+	Digest string
 	// Stack is the shape of the stack to bring up; omitted fields take their
 	// value from loadharness.DefaultStackShape.
 	Stack loadharness.StackShape
