@@ -37,7 +37,7 @@ type reportView struct {
 	Failures []failureRow
 	// Baseline is the comparison with a baseline run; nil without one.
 	Baseline *baselineView
-	Charts                   []ChartImage
+	Charts   []ChartImage
 	// ChartNote explains missing charts.
 	ChartNote   string
 	Events      []eventRow
