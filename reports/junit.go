@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"loadharness"
 )
@@ -59,7 +60,10 @@ const runSuiteName = "(run)"
 
 // WriteJUnit writes s as JUnit XML for CI: one test suite per scenario (and
 // "(run)" for gates on the whole run), one test case per gate, named by the
-// gate's text. A failed gate is a <failure> whose message gives measured
+// gate's text. A suite's time is its scenario's measured window (the main
+// phase's, first request sent to last ended; "(run)" spans every
+// scenario's), a case's the window of the results its gate judged (its
+// step's or phase's when it names one), so CI shows how long each measured. A failed gate is a <failure> whose message gives measured
 // against threshold; a gate that could not be measured is a failure too.
 // An invalid run turns every test case into an <error> carrying the
 // reasons, since its gates prove nothing. A summary without gates gets one
@@ -84,13 +88,16 @@ func WriteJUnit(w io.Writer, s Summary) error {
 		if !ok {
 			i = len(doc.Suites)
 			index[name] = i
-			doc.Suites = append(doc.Suites, junitSuite{Name: name, Time: "0", Timestamp: timestamp(s), Properties: junitProperties(s)})
+			doc.Suites = append(doc.Suites, junitSuite{Name: name, Time: seconds(scopeWindow(s, loadharness.Scope{Scenario: scenario}).Seconds()),
+				Timestamp: timestamp(s), Properties: junitProperties(s)})
 		}
 		return &doc.Suites[i]
 	}
 	for _, g := range s.Gates {
 		suite := suiteOf(g.Scenario)
-		tc := junitCase{Name: g.Gate.String(), Classname: classname(s.Suite, suite.Name), Time: "0", SystemOut: g.Display}
+		scope := loadharness.Scope{Scenario: g.Scenario, Step: g.Gate.Step, Phase: g.Gate.Phase}
+		tc := junitCase{Name: g.Gate.String(), Classname: classname(s.Suite, suite.Name),
+			Time: seconds(scopeWindow(s, scope).Seconds()), SystemOut: g.Display}
 		switch {
 		case invalid:
 			tc.Error = &junitProblem{Message: invalidText, Type: "invalid", Text: g.Display}
@@ -103,7 +110,7 @@ func WriteJUnit(w io.Writer, s Summary) error {
 	}
 	if len(s.Gates) == 0 {
 		suite := suiteOf("")
-		tc := junitCase{Name: "verdict", Classname: classname(s.Suite, suite.Name), Time: "0"}
+		tc := junitCase{Name: "verdict", Classname: classname(s.Suite, suite.Name), Time: suite.Time}
 		switch s.Verdict {
 		case loadharness.VerdictInvalid:
 			tc.Error = &junitProblem{Message: invalidText, Type: "invalid"}
@@ -188,3 +195,48 @@ func timestamp(s Summary) string {
 }
 
 func seconds(v float64) string { return strconv.FormatFloat(v, 'f', 3, 64) }
+
+// scopeWindow is how long the results of scope took, from the first sent
+// to the last ended, read from the summary's figures: a scenario's (every
+// scenario's for ""), narrowed to a step of the main phase or to a phase.
+// The summary breaks setup and warm-up down by scenario only, so a step of
+// those phases takes its phase's window. 0 when nothing was sent.
+func scopeWindow(s Summary, scope loadharness.Scope) time.Duration {
+	var first, last time.Time
+	for _, sc := range s.Scenarios {
+		if scope.Scenario != "" && sc.Name != scope.Scenario {
+			continue
+		}
+		f := scopeFigures(sc, scope)
+		if f == nil || f.FirstSent.IsZero() || f.LastEnded.IsZero() {
+			continue
+		}
+		if first.IsZero() || f.FirstSent.Before(first) {
+			first = f.FirstSent
+		}
+		if f.LastEnded.After(last) {
+			last = f.LastEnded
+		}
+	}
+	return max(last.Sub(first), 0)
+}
+
+// scopeFigures returns the figures of sc that scope's step and phase
+// select, nil when sc has none.
+func scopeFigures(sc ScenarioSummary, scope loadharness.Scope) *Figures {
+	switch scope.Phase {
+	case loadharness.PhaseSetup:
+		return sc.Setup
+	case loadharness.PhaseWarmup:
+		return sc.Warmup
+	}
+	if scope.Step == "" {
+		return &sc.Figures
+	}
+	for i := range sc.Steps {
+		if sc.Steps[i].Name == scope.Step {
+			return &sc.Steps[i].Figures
+		}
+	}
+	return nil
+}

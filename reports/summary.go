@@ -20,12 +20,21 @@ type Summary struct {
 	// SchemaVersion is the version of this format (SummarySchemaVersion),
 	// so a script can refuse a summary it does not understand. Summaries
 	// written before it existed lack it and are version 1.
-	SchemaVersion int                 `json:"schema_version"`
-	Verdict       loadharness.Verdict `json:"verdict"`
-	Suite         string              `json:"suite"`
-	Provider      string              `json:"provider"`
-	Started       time.Time           `json:"started"`
-	Finished      time.Time           `json:"finished"`
+	SchemaVersion int `json:"schema_version"`
+	// Verdict is "pass" (every gate held), "fail" (a gate failed) or
+	// "invalid" (the generator could not hold the load: the run proves
+	// nothing); the exit code of loadtest run follows it.
+	Verdict loadharness.Verdict `json:"verdict"`
+	// Suite is the name of the suite that ran.
+	Suite string `json:"suite"`
+	// Provider is what brought the stack up: "process", "docker" or
+	// "external" (a service someone else runs).
+	Provider string `json:"provider"`
+	// Started is when the run began on a stack already up: bringing the
+	// stack up is not counted.
+	Started time.Time `json:"started"`
+	// Finished is when the last scenario ended, before the stack came down.
+	Finished time.Time `json:"finished"`
 	// InvalidReasons says why an invalid run proves nothing, for example
 	// "generator fell behind the asked rate by 12%".
 	InvalidReasons []string `json:"invalid_reasons"`
@@ -41,42 +50,74 @@ type Summary struct {
 	Complete bool `json:"complete"`
 	// Warnings qualify the figures without changing the verdict, for
 	// example "embedded Redis (miniredis): figures do not stand for real Redis".
-	Warnings  []string                 `json:"warnings"`
-	Stack     loadharness.StackShape   `json:"stack"`
-	Events    []loadharness.Event      `json:"events"`
-	Gates     []loadharness.GateResult `json:"gates"`
-	Scenarios []ScenarioSummary        `json:"scenarios"`
+	Warnings []string `json:"warnings"`
+	// Stack is the shape of the stack the run measured.
+	Stack loadharness.StackShape `json:"stack"`
+	// Events are the timed actions (kill, add-instance, faults…), scaling
+	// decisions and load steps of the run, in order.
+	Events []loadharness.Event `json:"events"`
+	// Gates are every gate judged, with what was measured and the margin.
+	Gates []loadharness.GateResult `json:"gates"`
+	// Scenarios are every scenario's figures, in the order they ran.
+	Scenarios []ScenarioSummary `json:"scenarios"`
 }
 
 // Figures are the numbers a summary gives for a scenario and for each of
 // its steps.
 type Figures struct {
+	// Requests counts the requests sent.
 	Requests int `json:"requests"`
-	Failed   int `json:"failed"`
+	// Failed counts requests that failed at the transport or HTTP level:
+	// no response, or a status outside 2xx and 3xx. Failed checks are
+	// counted apart, in ChecksFailed.
+	Failed int `json:"failed"`
 	// Dropped counts hits of an open model that fell due and were never
 	// sent; they count against success_ratio, error_rate and availability.
 	Dropped int `json:"dropped"`
 	// Skipped counts, of Dropped, the steps users skipped because an
 	// earlier extraction found nothing (see docs/own-service.md).
-	Skipped       int     `json:"skipped,omitempty"`
-	SuccessRatio  float64 `json:"success_ratio"`
+	Skipped int `json:"skipped,omitempty"`
+	// SuccessRatio is (requests - failed) / (requests + dropped), 0 with
+	// neither.
+	SuccessRatio float64 `json:"success_ratio"`
+	// ThroughputRPS is requests per second from FirstSent to LastEnded.
 	ThroughputRPS float64 `json:"throughput_rps"`
-	// Latency is corrected for coordinated omission; RawLatency is not.
-	Latency         aggregate.LatencyStats `json:"latency_ms"`
-	RawLatency      aggregate.LatencyStats `json:"raw_latency_ms"`
-	SessionsChecked int                    `json:"sessions_checked"`
-	SessionsLost    int                    `json:"sessions_lost"`
-	// SessionsVerified users were proven and not lost; SessionsUnverified
-	// captured a data set that no response proved or disproved.
-	SessionsVerified   int            `json:"sessions_verified"`
-	SessionsUnverified int            `json:"sessions_unverified"`
-	ChecksFailed       int            `json:"checks_failed"`
-	Codes              map[string]int `json:"codes"`
-	Errors             map[string]int `json:"errors"`
+	// FirstSent is when the first request was sent; absent when none was.
+	FirstSent time.Time `json:"first_sent,omitzero"`
+	// LastEnded is when the last request ended (answered, failed or timed
+	// out); absent when none was sent. From FirstSent to LastEnded is the
+	// window the figures were measured over.
+	LastEnded time.Time `json:"last_ended,omitzero"`
+	// Latency is in milliseconds from when each request was due, so it
+	// counts the wait of a request the generator sent late (corrected for
+	// coordinated omission); what gates on p95 and the like judge.
+	Latency aggregate.LatencyStats `json:"latency_ms"`
+	// RawLatency is in milliseconds from when each request was sent: the
+	// optimistic figure, for comparison.
+	RawLatency aggregate.LatencyStats `json:"raw_latency_ms"`
+	// SessionsChecked counts users whose responses spoke about their
+	// session (docs/sessions.md).
+	SessionsChecked int `json:"sessions_checked"`
+	// SessionsLost counts users whose session or data set was lost.
+	SessionsLost int `json:"sessions_lost"`
+	// SessionsVerified counts users proven not to have lost their session.
+	SessionsVerified int `json:"sessions_verified"`
+	// SessionsUnverified counts users who captured a data set that no
+	// response proved or disproved.
+	SessionsUnverified int `json:"sessions_unverified"`
+	// ChecksFailed counts failed checks of responses (expect, checks).
+	ChecksFailed int `json:"checks_failed"`
+	// Codes counts responses by HTTP status code, "0" for requests that
+	// got no response.
+	Codes map[string]int `json:"codes"`
+	// Errors counts failures by message; past 50 distinct messages the
+	// rest are counted under "other".
+	Errors map[string]int `json:"errors"`
 }
 
 // ScenarioSummary is one scenario's figures and its steps'.
 type ScenarioSummary struct {
+	// Name is the scenario's name in the suite.
 	Name string `json:"name"`
 	// AskedRPS is the rate the load model asked for, 0 for a closed model
 	// (a number of users, no rate). The aggregate cannot know it: the
@@ -84,17 +125,21 @@ type ScenarioSummary struct {
 	AskedRPS float64 `json:"asked_rps"`
 	// Figures are the main phase's: what gates judge by default.
 	Figures
+	// Steps are the main phase's figures of each step.
 	Steps []StepSummary `json:"steps"`
-	// Setup and Warmup are the figures of those phases, nil when the
-	// scenario had none; SetupFailed counts users whose setup had a failed
-	// request or check.
-	Setup       *Figures `json:"setup,omitempty"`
-	Warmup      *Figures `json:"warmup,omitempty"`
-	SetupFailed int      `json:"setup_failed"`
+	// Setup is the figures of the users' setup steps; absent when the
+	// scenario had none.
+	Setup *Figures `json:"setup,omitempty"`
+	// Warmup is the figures of the warm-up, not judged by default; absent
+	// when the scenario had none.
+	Warmup *Figures `json:"warmup,omitempty"`
+	// SetupFailed counts users whose setup had a failed request or check.
+	SetupFailed int `json:"setup_failed"`
 }
 
 // StepSummary is one step's figures within a scenario.
 type StepSummary struct {
+	// Name is the step's name in the scenario.
 	Name string `json:"name"`
 	Figures
 }
@@ -144,6 +189,8 @@ func figuresOf(s aggregate.Stats) Figures {
 		Skipped:            s.Skipped,
 		SuccessRatio:       s.SuccessRatio,
 		ThroughputRPS:      s.Throughput,
+		FirstSent:          s.First,
+		LastEnded:          s.Last,
 		Latency:            s.Latency,
 		RawLatency:         s.RawLatency,
 		SessionsChecked:    s.SessionsChecked,
