@@ -25,12 +25,12 @@ type TimeAxis struct {
 
 // NewTimeAxis returns the time axis of a's run.
 func NewTimeAxis(a *aggregate.Aggregate) TimeAxis {
-	ax := TimeAxis{Start: a.Start(), Unit: 1, Label: "time since the first request (s)"}
+	ax := TimeAxis{Start: a.Start(), Unit: 1, Label: "time since the first measured request (s)"}
 	first, last := aggregate.ActiveWindow(a.Seconds(loadharness.Scope{}))
 	if first >= 0 {
 		ax.Origin = first
 		if last-first > 15*60 {
-			ax.Unit, ax.Label = 60, "time since the first request (min)"
+			ax.Unit, ax.Label = 60, "time since the first measured request (min)"
 		}
 	}
 	return ax

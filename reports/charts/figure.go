@@ -16,6 +16,8 @@ type figure struct {
 	panels               []*plot.Plot
 	// panelHeight overrides the house panel height when set.
 	panelHeight vg.Length
+	// shaded says setup or warm-up is shaded on the panels.
+	shaded bool
 }
 
 // legendItem is one entry of a figure's legend.
@@ -126,5 +128,9 @@ func (f *figure) draw(c draw.Canvas) {
 
 // chart wraps the figure for rendering.
 func (f *figure) chart() Chart {
-	return Chart{Name: f.name, Title: f.title, Caption: f.caption, fig: f}
+	caption := f.caption
+	if f.shaded {
+		caption += " Shaded: the scenario's setup and warm-up, which the gates do not judge and the lines leave out."
+	}
+	return Chart{Name: f.name, Title: f.title, Caption: caption, fig: f}
 }

@@ -65,8 +65,10 @@ func instancesFigure(in reports.ReportInput, ax reports.TimeAxis, sc reports.Sce
 		f.legend = append(f.legend, legendItem{label: unnamedLabel, fill: colorUnnamed})
 	}
 	p := newPanel(ax.Label, "share of requests (%)")
-	p.Add(cols)
+	f.panels = []*plot.Plot{p}
 	x0, x1 := ser.span()
+	x0, x1 = shadePhases(f, in, ax, sc.Name, x0, x1)
+	p.Add(cols)
 	if marks := eventsOn(in.Summary.Events, ax, x0, x1); len(marks) > 0 {
 		p.Add(&eventMarks{marks: marks, labels: true})
 		f.legend = append(f.legend, legendItem{label: "event", line: eventLine()})

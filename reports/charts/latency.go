@@ -42,6 +42,8 @@ func latencyFigure(in reports.ReportInput, ax reports.TimeAxis, scenario string,
 		},
 		panels: []*plot.Plot{p},
 	}
+	x0, x1 := ser.span()
+	x0, x1 = shadePhases(f, in, ax, scenario, x0, x1)
 	for _, l := range []struct {
 		ys []float64
 		c  color.Color
@@ -50,7 +52,6 @@ func latencyFigure(in reports.ReportInput, ax reports.TimeAxis, scenario string,
 			return nil, fmt.Errorf("latency chart %s: %w", scenario, err)
 		}
 	}
-	x0, x1 := ser.span()
 	var offChart []string
 	top := highest
 	for _, g := range latencyGates(in.Summary.Gates, scenario) {

@@ -38,6 +38,7 @@ func throughputFigure(in reports.ReportInput, ax reports.TimeAxis, sc reports.Sc
 		legend: []legendItem{{label: "achieved (sent per second)", line: solidLine(colorP50)}},
 		panels: []*plot.Plot{top, bottom},
 	}
+	x0, x1 = shadePhases(f, in, ax, sc.Name, x0, x1)
 	if err := addLine(top, xs, rps, solidLine(colorP50)); err != nil {
 		return nil, fmt.Errorf("throughput chart %s: %w", sc.Name, err)
 	}
