@@ -108,13 +108,11 @@ func For(in reports.ReportInput) ([]Chart, error) {
 		ax = reports.TimeAxis{Start: in.Target[0].At, Unit: 1, Label: "time since the first sample (s)"}
 	}
 	if len(in.Target) > 0 {
-		tf, err := targetFigure(in, ax)
+		tf, err := targetFigures(in, ax)
 		if err != nil {
 			return nil, err
 		}
-		if tf != nil {
-			figs = append(figs, tf)
-		}
+		figs = append(figs, tf...)
 	}
 	charts := make([]Chart, 0, len(figs))
 	for _, f := range figs {

@@ -7,19 +7,22 @@ import (
 	"strings"
 	"time"
 
+	"gonum.org/v1/plot"
+
 	"loadharness/reports"
 )
 
-// maxSeriesPerPanel keeps a panel readable; the rest are left out and the
-// caption says which.
-const maxSeriesPerPanel = 6
+// maxSeriesPerPanel keeps a chart readable: five lines can be told apart
+// by colour; the rest are left out and the caption says which.
+const maxSeriesPerPanel = 5
 
-// targetPanel groups target metrics that share a unit.
+// targetPanel groups target metrics that share a meaning and a unit: each
+// group is a chart of its own.
 type targetPanel struct {
-	title, yLabel string
-	rate          bool    // counters: drawn as increase per second
-	scale         float64 // multiplies every value (bytes to MiB)
-	names         []string
+	name, title, yLabel string
+	rate                bool    // counters: drawn as increase per second
+	scale               float64 // multiplies every value (bytes to MiB)
+	names               []string
 }
 
 // classifyTargetMetric returns the panel a metric belongs to, or -1 when
@@ -58,11 +61,11 @@ const (
 
 func newTargetPanels() []targetPanel {
 	return []targetPanel{
-		panelLoad:    {title: "in the target", yLabel: "requests"},
-		panelRates:   {title: "work done", yLabel: "/s", rate: true},
-		panelTrouble: {title: "trouble", yLabel: "/s", rate: true},
-		panelRedis:   {title: "Redis", yLabel: "count"},
-		panelMemory:  {title: "memory", yLabel: "MiB", scale: 1.0 / (1 << 20)},
+		panelLoad:    {name: "load", title: "in the target", yLabel: "requests"},
+		panelRates:   {name: "work", title: "work done", yLabel: "/s", rate: true},
+		panelTrouble: {name: "trouble", title: "trouble", yLabel: "/s", rate: true},
+		panelRedis:   {name: "redis", title: "Redis", yLabel: "count"},
+		panelMemory:  {name: "memory", title: "memory", yLabel: "MiB", scale: 1.0 / (1 << 20)},
 	}
 }
 
@@ -83,9 +86,10 @@ func targetLabel(name string) string {
 	return strings.ReplaceAll(s, "_", " ")
 }
 
-// targetFigure charts the target's own metrics over the run, one panel per
-// unit on a shared time axis. nil when no sample holds a charted metric.
-func targetFigure(in reports.ReportInput, ax reports.TimeAxis) (*figure, error) {
+// targetFigures charts the target's own metrics over the run: one chart
+// per group of metrics (load, work done, trouble, Redis, memory), each of at
+// most maxSeriesPerPanel lines. Empty when no sample holds a charted metric.
+func targetFigures(in reports.ReportInput, ax reports.TimeAxis) ([]*figure, error) {
 	samples := append([]reports.TargetSample(nil), in.Target...)
 	sort.SliceStable(samples, func(i, j int) bool { return samples[i].At.Before(samples[j].At) })
 	panels := newTargetPanels()
@@ -100,69 +104,78 @@ func targetFigure(in reports.ReportInput, ax reports.TimeAxis) (*figure, error) 
 			}
 		}
 	}
-	f := &figure{name: "target-metrics", title: "The target's own metrics, scraped during the run", panelHeight: panelHeight * 0.7}
-	var left []string
-	colorIndex := 0
-	for k := range panels {
-		tp := &panels[k]
-		sort.Strings(tp.names)
-		if len(tp.names) > maxSeriesPerPanel {
-			left = append(left, tp.names[maxSeriesPerPanel:]...)
-			tp.names = tp.names[:maxSeriesPerPanel]
-		}
-		if len(tp.names) == 0 {
-			continue
-		}
-		// The panel's name goes in its y label: a title above a panel reads
-		// as the x label of the panel over it.
-		p := newPanel("", tp.title+" ("+tp.yLabel+")")
-		p.Y.Min = 0
-		highest := 0.0
-		for _, name := range tp.names {
-			xs, ys := targetSeries(samples, ax, name, tp.rate, tp.scale)
-			for _, y := range ys {
-				if !math.IsNaN(y) {
-					highest = math.Max(highest, y)
-				}
-			}
-			sty := solidLine(seriesColor(colorIndex))
-			colorIndex++
-			if err := addLine(p, xs, ys, sty); err != nil {
-				return nil, fmt.Errorf("target chart: %w", err)
-			}
-			label := targetLabel(name)
-			switch {
-			case tp.rate:
-				label += " /s"
-			case tp.scale != 0:
-				label = strings.TrimSuffix(label, " bytes") + " (MiB)"
-			}
-			f.legend = append(f.legend, legendItem{label: label, line: sty})
-		}
-		headroom(p, highest)
-		f.panels = append(f.panels, p)
-	}
-	if len(f.panels) == 0 {
+	if len(samples) == 0 {
 		return nil, nil
 	}
 	x0, x1 := ax.At(samples[0].At), ax.At(samples[len(samples)-1].At)
 	if x1 <= x0 {
 		x1 = x0 + 1
 	}
-	if marks := eventsOn(in.Summary.Events, ax, x0, x1); len(marks) > 0 {
-		for i, p := range f.panels {
-			p.Add(&eventMarks{marks: marks, labels: i == 0})
+	marks := eventsOn(in.Summary.Events, ax, x0, x1)
+	var figs []*figure
+	for k := range panels {
+		tp := &panels[k]
+		sort.Strings(tp.names)
+		var left []string
+		if len(tp.names) > maxSeriesPerPanel {
+			left = tp.names[maxSeriesPerPanel:]
+			tp.names = tp.names[:maxSeriesPerPanel]
 		}
+		if len(tp.names) == 0 {
+			continue
+		}
+		f, err := targetFigure(samples, ax, tp, marks)
+		if err != nil {
+			return nil, err
+		}
+		f.panels[0].X.Min, f.panels[0].X.Max = x0, x1
+		if len(left) > 0 {
+			f.caption += " Not drawn, to keep the chart readable: " + strings.Join(left, ", ") + "."
+		}
+		figs = append(figs, f)
+	}
+	return figs, nil
+}
+
+// targetFigure is one group's chart.
+func targetFigure(samples []reports.TargetSample, ax reports.TimeAxis, tp *targetPanel, marks []eventMark) (*figure, error) {
+	f := &figure{
+		name:        "target-" + tp.name,
+		title:       "The target's own metrics, scraped during the run: " + tp.title,
+		panelHeight: panelHeight * 0.8,
+	}
+	p := newPanel(ax.Label, tp.title+" ("+tp.yLabel+")")
+	p.Y.Min = 0
+	highest := 0.0
+	for i, name := range tp.names {
+		xs, ys := targetSeries(samples, ax, name, tp.rate, tp.scale)
+		for _, y := range ys {
+			if !math.IsNaN(y) {
+				highest = math.Max(highest, y)
+			}
+		}
+		sty := solidLine(seriesColor(i))
+		if err := addLine(p, xs, ys, sty); err != nil {
+			return nil, fmt.Errorf("target chart %s: %w", tp.name, err)
+		}
+		label := targetLabel(name)
+		switch {
+		case tp.rate:
+			label += " /s"
+		case tp.scale != 0:
+			label = strings.TrimSuffix(label, " bytes") + " (MiB)"
+		}
+		f.legend = append(f.legend, legendItem{label: label, line: sty})
+	}
+	headroom(p, highest)
+	if len(marks) > 0 {
+		p.Add(&eventMarks{marks: marks, labels: true})
 		f.legend = append(f.legend, legendItem{label: "event", line: eventLine()})
 	}
-	for _, p := range f.panels {
-		p.X.Min, p.X.Max = x0, x1
-	}
-	f.panels[len(f.panels)-1].X.Label.Text = ax.Label
-	f.caption = "Gauges as read; counters (names ending _total) as their increase per second; summed over every " +
-		"instance and worker the scrape reached."
-	if len(left) > 0 {
-		f.caption += " Not drawn, to keep the panels readable: " + strings.Join(left, ", ") + "."
+	f.panels = []*plot.Plot{p}
+	f.caption = "Summed over every instance and worker the scrape reached."
+	if tp.rate {
+		f.caption = "Counters (names ending _total) as their increase per second, summed over every instance and worker the scrape reached."
 	}
 	return f, nil
 }
