@@ -307,7 +307,7 @@ func TestWriteArtefactsRegenerates(t *testing.T) {
 	if len(again.Target) != 2 || again.Target[1].Values["target_queue_depth"] != 3 {
 		t.Errorf("target samples = %+v, want the two written", again.Target)
 	}
-	if _, err := os.Stat(filepath.Join(dir, rundir.ChartDir, "target-metrics.png")); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, rundir.ChartDir, "target-load.png")); err != nil {
 		t.Errorf("target chart: %v", err)
 	}
 }

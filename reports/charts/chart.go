@@ -25,7 +25,7 @@ const (
 // Chart is one chart of a report, drawn and ready to render.
 type Chart struct {
 	// Name is unique within a report and the same from run to run, for
-	// example "latency-browse" or "target-metrics": callers name files
+	// example "latency-browse" or "target-load": callers name files
 	// after it.
 	Name string
 	// Title says what the chart shows; Caption how to read it.
