@@ -451,3 +451,37 @@ func TestSecondCountsAreTheSecondsCounters(t *testing.T) {
 		}
 	}
 }
+
+// TestInFlightIsLittlesLaw checks the per-second requests in flight: eight
+// requests of 250ms sent in one second held two users busy on average, a
+// second with one request of 1.5s holds 1.5, and the scenario's view adds
+// its steps'.
+func TestInFlightIsLittlesLaw(t *testing.T) {
+	a := aggregate.New(t0)
+	for i := range 8 {
+		step := []string{"a", "b"}[i%2]
+		a.Add(&loadharness.Result{Scenario: "s", Step: step, Code: 200, Sent: t0.Add(time.Duration(i) * 100 * time.Millisecond), Latency: 250 * time.Millisecond})
+	}
+	a.Add(&loadharness.Result{Scenario: "s", Step: "a", Code: 200, Sent: t0.Add(1200 * time.Millisecond), Latency: 1500 * time.Millisecond})
+	tests := []struct {
+		scope loadharness.Scope
+		want  []float64
+	}{
+		{loadharness.Scope{Scenario: "s"}, []float64{2, 1.5}},
+		{loadharness.Scope{Scenario: "s", Step: "a"}, []float64{1, 1.5}},
+		{loadharness.Scope{}, []float64{2, 1.5}},
+	}
+	for _, tt := range tests {
+		for _, read := range []func(loadharness.Scope) []aggregate.SecondStats{a.Seconds, a.SecondCounts} {
+			secs := read(tt.scope)
+			if len(secs) != len(tt.want) {
+				t.Fatalf("%v: %d seconds, want %d", tt.scope, len(secs), len(tt.want))
+			}
+			for i, want := range tt.want {
+				if got := secs[i].InFlight; math.Abs(got-want) > 1e-9 {
+					t.Errorf("%v second %d: %v in flight, want %v", tt.scope, i, got, want)
+				}
+			}
+		}
+	}
+}

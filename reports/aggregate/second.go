@@ -15,7 +15,10 @@ import (
 type second struct {
 	requests, failed uint64
 	// dropped counts hits that fell due in this second and were never sent.
-	dropped        uint64
+	dropped uint64
+	// held sums the raw latency of the second's requests, in nanoseconds:
+	// over one second, the mean number of requests in flight.
+	held           int64
 	corrected, raw *hdrhistogram.PackedHistogram
 	instances      []uint64 // requests by instance index
 }
@@ -31,6 +34,7 @@ func newSecondHistogram() *hdrhistogram.PackedHistogram {
 // histograms through the scope's stage (or record, for a late result).
 func (s *second) count(o *observation) {
 	s.requests++
+	s.held += int64(o.raw)
 	if o.failed {
 		s.failed++
 	}
@@ -171,6 +175,7 @@ func (s *second) merge(from *second, remap []int, latencies bool) {
 	s.requests += from.requests
 	s.failed += from.failed
 	s.dropped += from.dropped
+	s.held += from.held
 	if latencies && from.corrected != nil {
 		if s.corrected == nil {
 			s.corrected, s.raw = newSecondHistogram(), newSecondHistogram()

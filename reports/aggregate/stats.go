@@ -91,6 +91,12 @@ type SecondStats struct {
 	Requests int
 	Failed   int
 	Dropped  int
+	// InFlight is the mean number of requests in flight over the second:
+	// the raw latencies of its requests summed, over one second (Little's
+	// law, each request counted in the second it was sent). In a closed
+	// model it is the users not thinking; in an open one, what the target
+	// holds.
+	InFlight float64
 	// P50, P95, P99 and Max are corrected latencies in milliseconds, RawP*
 	// raw ones; all 0 in a second without requests.
 	P50, P95, P99, Max     float64
@@ -198,6 +204,7 @@ func (a *Aggregate) seconds(scope loadharness.Scope, detail secondsDetail) []Sec
 			Requests:  int(sec.requests),
 			Failed:    int(sec.failed),
 			Dropped:   int(sec.dropped),
+			InFlight:  float64(sec.held) / float64(time.Second),
 			Instances: a.instances.counts(sec.instances),
 		}
 		if detail < secondLatencies || sec.corrected == nil {

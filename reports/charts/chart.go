@@ -68,7 +68,8 @@ func (c Chart) Render(w io.Writer, format Format) (err error) {
 }
 
 // For returns every chart of in, in reading order: for each scenario its
-// latency, throughput and errors, and instance share; then the latency
+// latency, its steps' p95 (two steps or more), throughput and errors, users
+// in a request, and instance share; then the latency
 // distribution; then the target's own metrics. Charts are drawn from the
 // aggregate's per-second figures and histograms only, so their cost grows
 // with the run's duration, not its requests. Without an aggregate only the
@@ -92,7 +93,17 @@ func For(in reports.ReportInput) ([]Chart, error) {
 			if err != nil {
 				return nil, err
 			}
-			figs = append(figs, lat, tp)
+			steps, err := stepFigures(in, ax, sc)
+			if err != nil {
+				return nil, err
+			}
+			users, err := usersFigure(in, ax, sc, ser)
+			if err != nil {
+				return nil, err
+			}
+			figs = append(figs, lat)
+			figs = append(figs, steps...)
+			figs = append(figs, tp, users)
 			if inst := instancesFigure(in, ax, sc, ser); inst != nil {
 				figs = append(figs, inst)
 			}

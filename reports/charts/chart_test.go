@@ -85,8 +85,8 @@ func TestForNames(t *testing.T) {
 		got = append(got, ch.Name)
 	}
 	want := []string{
-		"latency-browse", "throughput-browse", "instances-browse",
-		"latency-failover", "throughput-failover", "instances-failover",
+		"latency-browse", "steps-browse", "throughput-browse", "users-browse", "instances-browse",
+		"latency-failover", "throughput-failover", "users-failover", "instances-failover",
 		"latency-distribution", "target-load", "target-work", "target-trouble", "target-redis", "target-memory",
 	}
 	if strings.Join(got, " ") != strings.Join(want, " ") {

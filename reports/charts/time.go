@@ -28,7 +28,9 @@ type seriesPoint struct {
 	// p50, p95 and p99 are the worst of the group's seconds (a spike must
 	// not average away); NaN when the group saw no request.
 	p50, p95, p99 float64
-	instances     map[string]int
+	// inFlight is the mean number of requests in flight over the group.
+	inFlight  float64
+	instances map[string]int
 }
 
 // series is a scope's seconds over its active window, grouped so that at
@@ -54,6 +56,7 @@ func seriesOf(seconds []aggregate.SecondStats, ax reports.TimeAxis) series {
 		}
 		for i := g; i < g+group && i <= last; i++ {
 			sec := seconds[i]
+			p.inFlight += sec.InFlight / float64(group)
 			if sec.Requests == 0 {
 				continue
 			}
