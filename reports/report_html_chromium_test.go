@@ -48,8 +48,12 @@ func chromiumPath(t *testing.T) string {
 
 // TestHTMLInChromium opens report.html in headless Chromium, as a person
 // would open the CI artefact: every chart must have decoded (the page's own
-// script writes data-images-loaded="N/N" on load) and the verdict must
-// show. The screenshot stays beside the page in the artefact directory.
+// script writes data-images-loaded="N/N" on load), and the verdict, what it
+// rests on, the users-over-time and per-step charts, the status table and
+// the baseline comparison must be in the page the browser built. The
+// screenshot stays beside the page in the artefact directory; with -update
+// its top (verdict to step tables) is kept as testdata/report-top.png, for
+// a reviewer to see the page without a browser.
 func TestHTMLInChromium(t *testing.T) {
 	bin := chromiumPath(t)
 	if testing.Short() {
@@ -57,6 +61,8 @@ func TestHTMLInChromium(t *testing.T) {
 	}
 	dir := artefactDir(t, "report-html")
 	in := renderedFixture(t)
+	in.Environment.ServiceVersion = "shop 2.14.0-rc1"
+	withSlowerBaseline(t, &in)
 	var buf bytes.Buffer
 	if err := reports.WriteHTML(&buf, in); err != nil {
 		t.Fatal(err)
@@ -94,12 +100,39 @@ func TestHTMLInChromium(t *testing.T) {
 		got := regexp.MustCompile(`data-images-loaded="[^"]*"`).FindString(dom)
 		t.Errorf("body says %s, want %s: a chart did not load", got, want)
 	}
-	if !strings.Contains(dom, `<span class="word">FAIL</span>`) {
-		t.Error("the verdict FAIL is not shown")
+	for _, want := range []string{
+		`<span class="word">FAIL</span>`, `id="evidence"`, "shop 2.14.0-rc1",
+		`id="chart-users-browse"`, `id="chart-steps-browse"`, `id="statuses"`, "502 Bad Gateway",
+		`id="baseline"`, "out/last-night", "regression(s)",
+	} {
+		if !strings.Contains(dom, want) {
+			t.Errorf("the page Chromium built lacks %q", want)
+		}
 	}
 	st, err := os.Stat(shot)
 	if err != nil || st.Size() < 10_000 {
 		t.Fatalf("screenshot %s: %v (size %v)", shot, err, st)
 	}
+	if *update {
+		keepTop(t, ctx, bin, page)
+	}
 	t.Logf("report.html and its screenshot: %s", dir)
+}
+
+// keepTop writes the top of the page, 1280 by 2200 pixels, to
+// testdata/report-top.png.
+func keepTop(t *testing.T, ctx context.Context, bin, page string) {
+	t.Helper()
+	shot, err := filepath.Abs(filepath.Join("testdata", "report-top.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+		"--user-data-dir="+t.TempDir(), "--virtual-time-budget=5000", "--window-size=1280,2200", "--screenshot="+shot, "file://"+page)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 10 * time.Second
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("chromium screenshot: %v\n%s", err, out)
+	}
 }

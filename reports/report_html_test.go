@@ -70,20 +70,7 @@ func TestHTMLLeadsWithEvidenceAndShowsStepsAndBaseline(t *testing.T) {
 	in := fixture.Input(t)
 	in.Environment.ServiceVersion = "shop 2.14.0-rc1"
 	in.Environment.SuiteDigest = "sha256:0f1e2d"
-	// The baseline answered every request in a third of the time.
-	fast := fixture.Results()
-	for i := range fast {
-		fast[i].Latency /= 3
-	}
-	baseAgg := fixture.MustAggregate(t, fixture.Start, fast)
-	base := in.Summary
-	base.Scenarios = reports.BuildScenarioSummaries(baseAgg)
-	cmp := reports.CompareSummaries(reports.CompareRun{Label: "out/last-night", Summary: base, Aggregate: baseAgg},
-		reports.CompareRun{Label: "out/now", Summary: in.Summary, Aggregate: in.Aggregate}, reports.CompareOptions{})
-	if cmp.Regressions == 0 {
-		t.Fatalf("a run three times slower than its baseline shows no regression: %+v", cmp)
-	}
-	in.Baseline = &cmp
+	withSlowerBaseline(t, &in)
 	var buf bytes.Buffer
 	if err := reports.WriteHTML(&buf, in); err != nil {
 		t.Fatal(err)
@@ -135,4 +122,23 @@ func TestHTMLLeadsWithEvidenceAndShowsStepsAndBaseline(t *testing.T) {
 	if strings.Contains(buf.String(), `id="baseline"`) {
 		t.Error("a report without a baseline has a baseline section")
 	}
+}
+
+// withSlowerBaseline gives in a comparison with a baseline run that
+// answered every request in a third of the time: a regression.
+func withSlowerBaseline(t *testing.T, in *reports.ReportInput) {
+	t.Helper()
+	fast := fixture.Results()
+	for i := range fast {
+		fast[i].Latency /= 3
+	}
+	baseAgg := fixture.MustAggregate(t, fixture.Start, fast)
+	base := in.Summary
+	base.Scenarios = reports.BuildScenarioSummaries(baseAgg)
+	cmp := reports.CompareSummaries(reports.CompareRun{Label: "out/last-night", Summary: base, Aggregate: baseAgg},
+		reports.CompareRun{Label: "out/now", Summary: in.Summary, Aggregate: in.Aggregate}, reports.CompareOptions{})
+	if cmp.Regressions == 0 {
+		t.Fatalf("a run three times slower than its baseline shows no regression: %+v", cmp)
+	}
+	in.Baseline = &cmp
 }
