@@ -77,6 +77,17 @@ func TestRunWithBaselineAndServiceVersion(t *testing.T) {
 	if env.ServiceVersion != "shop 2.14.0-rc1" || env.SuiteDigest != digestOf(t, "testdata/tiny.yaml") {
 		t.Errorf("environment.json: service version %q, suite digest %q", env.ServiceVersion, env.SuiteDigest)
 	}
+	// loadtest report takes a baseline too.
+	again := filepath.Join(dir, "again")
+	if code, stdout, stderr := loadtest(t, "report", cur, "--out", again, "--baseline", base, "--quiet"); code != loadharness.ExitPass {
+		t.Fatalf("report --baseline: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if page, err := os.ReadFile(filepath.Join(again, rundir.ReportHTMLFile)); err != nil || !strings.Contains(string(page), `id="baseline"`) {
+		t.Errorf("report --baseline wrote no baseline section (err %v)", err)
+	}
+	if code, _, stderr := loadtest(t, "report", cur, "--out", filepath.Join(dir, "again2"), "--baseline", filepath.Join(dir, "no-such-run")); code != loadharness.ExitHarness || !strings.Contains(stderr, "baseline") {
+		t.Errorf("report with a missing baseline: exit %d, stderr %q", code, stderr)
+	}
 	// A baseline that does not exist is refused before any load is sent.
 	code, _, stderr = run(filepath.Join(dir, "never"), "--baseline", filepath.Join(dir, "no-such-run"))
 	if code != loadharness.ExitHarness || !strings.Contains(stderr, "--baseline") {

@@ -21,7 +21,7 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs := flag.NewFlagSet("loadtest report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: loadtest report DIR|RESULTS-FILE... [--out DIR | --in-place]")
+		fmt.Fprintln(stderr, "Usage: loadtest report DIR|RESULTS-FILE... [--out DIR | --in-place] [--baseline DIR]")
 		fmt.Fprintln(stderr, "Regenerates summary.json, report.html, report.md, charts/ and junit.xml from raw results;")
 		fmt.Fprintln(stderr, "several inputs are merged into one report (the shards of a distributed run). It never")
 		fmt.Fprintln(stderr, "writes over its input unless --in-place is given.")
@@ -30,6 +30,7 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	outDir := fs.String("out", "", "directory for the artefacts (default out/report); never one of the inputs")
 	inPlace := fs.Bool("in-place", false, "regenerate the artefacts of the one run directory given, over its own files")
 	quiet := fs.Bool("quiet", false, "do not print the verdict table")
+	baseline := fs.String("baseline", "", "a previous run directory or summary.json: the report carries the comparison with it (as 'loadtest compare' prints it)")
 	inputs, err := parseFlagsAnywhere(fs, args)
 	if err != nil {
 		return flagExit(fs, err, stderr)
@@ -43,7 +44,7 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "loadtest report: %v\n", err)
 		return loadharness.ExitHarness
 	}
-	summary, err := rundir.Report(ctx, inputs, *outDir)
+	summary, err := rundir.ReportAgainst(ctx, inputs, *outDir, *baseline)
 	if err != nil {
 		fmt.Fprintf(stderr, "loadtest: %v\n", err)
 		return loadharness.ExitHarness

@@ -30,9 +30,27 @@ const rawStartMargin = 10 * time.Minute
 // it is used), or a raw results file. Several inputs merge into one report,
 // as shards of one distributed run: see LoadRuns.
 func Report(ctx context.Context, inputs []string, outDir string) (reports.Summary, error) {
+	return ReportAgainst(ctx, inputs, outDir, "")
+}
+
+// ReportAgainst is Report with the report carrying a comparison with the
+// run at baseline ("" for none), as 'loadtest compare' makes it with its
+// default options.
+func ReportAgainst(ctx context.Context, inputs []string, outDir, baseline string) (reports.Summary, error) {
 	in, err := LoadRuns(ctx, inputs)
 	if err != nil {
 		return reports.Summary{}, err
+	}
+	if baseline != "" {
+		base, err := LoadRuns(ctx, []string{baseline})
+		if err != nil {
+			return in.Summary, fmt.Errorf("baseline: %w", err)
+		}
+		c := reports.CompareSummaries(
+			reports.CompareRun{Label: baseline, Summary: base.Summary, Aggregate: base.Aggregate},
+			reports.CompareRun{Label: strings.Join(inputs, " + "), Summary: in.Summary, Aggregate: in.Aggregate},
+			reports.CompareOptions{})
+		in.Baseline = &c
 	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return in.Summary, fmt.Errorf("report: %w", err)
