@@ -17,9 +17,10 @@ const SummarySchemaVersion = 1
 // docs/summary.schema.json and docs/summary.md are generated from these
 // types and their comments (go test ./reports -run SummarySchema -update).
 type Summary struct {
-	// SchemaVersion is the version of this format (SummarySchemaVersion),
-	// so a script can refuse a summary it does not understand. Summaries
-	// written before it existed lack it and are version 1.
+	// SchemaVersion is the version of this format, so a script can refuse
+	// a summary it does not understand; it changes only when a field
+	// changes meaning or goes away. Summaries written before it existed
+	// lack it and are version 1.
 	SchemaVersion int `json:"schema_version"`
 	// Verdict is "pass" (every gate held), "fail" (a gate failed) or
 	// "invalid" (the generator could not hold the load: the run proves
@@ -69,24 +70,24 @@ type Figures struct {
 	Requests int `json:"requests"`
 	// Failed counts requests that failed at the transport or HTTP level:
 	// no response, or a status outside 2xx and 3xx. Failed checks are
-	// counted apart, in ChecksFailed.
+	// counted apart, in checks_failed.
 	Failed int `json:"failed"`
 	// Dropped counts hits of an open model that fell due and were never
 	// sent; they count against success_ratio, error_rate and availability.
 	Dropped int `json:"dropped"`
-	// Skipped counts, of Dropped, the steps users skipped because an
+	// Skipped counts, of dropped, the steps users skipped because an
 	// earlier extraction found nothing (see docs/own-service.md).
 	Skipped int `json:"skipped,omitempty"`
 	// SuccessRatio is (requests - failed) / (requests + dropped), 0 with
 	// neither.
 	SuccessRatio float64 `json:"success_ratio"`
-	// ThroughputRPS is requests per second from FirstSent to LastEnded.
+	// ThroughputRPS is requests per second from first_sent to last_ended.
 	ThroughputRPS float64 `json:"throughput_rps"`
 	// FirstSent is when the first request was sent; absent when none was.
 	FirstSent time.Time `json:"first_sent,omitzero"`
 	// LastEnded is when the last request ended (answered, failed or timed
-	// out); absent when none was sent. From FirstSent to LastEnded is the
-	// window the figures were measured over.
+	// out); absent when none was sent. From first_sent to last_ended is
+	// the window the figures were measured over.
 	LastEnded time.Time `json:"last_ended,omitzero"`
 	// Latency is in milliseconds from when each request was due, so it
 	// counts the wait of a request the generator sent late (corrected for
