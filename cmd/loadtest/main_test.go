@@ -113,6 +113,7 @@ func TestImpossibleGateExits1(t *testing.T) {
 		t.Errorf("stdout lacks the verdict:\n%s", stdout)
 	}
 	s := mustReadSummary(t, out)
+	checkSummarySchema(t, filepath.Join(out, "summary.json"))
 	if got, want := s.Verdict, loadharness.VerdictFail; got != want {
 		t.Errorf("summary verdict = %s, want %s", got, want)
 	}
@@ -151,6 +152,7 @@ func TestInterruptWritesPartialSummaryAndTearsDown(t *testing.T) {
 		t.Fatalf("exit code = %d, want %d\n%s", got, want, stderr.String())
 	}
 	s := mustReadSummary(t, out)
+	checkSummarySchema(t, filepath.Join(out, "summary.json"))
 	if len(s.Scenarios) == 0 || s.Scenarios[0].Requests == 0 {
 		t.Errorf("partial summary has no requests: %+v", s.Scenarios)
 	}
