@@ -171,51 +171,109 @@ func (f *lineFeeder) Read(p []byte) (int, error) {
 // *TruncatedError after the complete lines; any other bad line stops the
 // read with an error naming the line.
 func ReadRaw(ctx context.Context, r io.Reader, sink loadharness.Sink) (int, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	feeder := &lineFeeder{}
-	dec := vegeta.NewJSONDecoder(feeder)
+	rr := NewRawReader(r)
 	var (
-		vr   vegeta.Result
-		res  loadharness.Result
-		n    int
-		line []byte
+		res loadharness.Result
+		n   int
 	)
-	for lineNo := 1; ; lineNo++ {
-		if lineNo%1024 == 0 {
-			if err := ctx.Err(); err != nil {
-				return n, fmt.Errorf("read raw results: %w", err)
-			}
-		}
-		var err error
-		line, err = readLine(br, line[:0])
-		if err != nil && !errors.Is(err, io.EOF) {
-			return n, fmt.Errorf("read raw results: line %d: %w", lineNo, err)
-		}
-		complete := len(line) > 0 && line[len(line)-1] == '\n'
-		if len(bytes.TrimSpace(line)) > 0 {
-			feeder.line = line
-			if !complete {
-				feeder.line = append(line, '\n')
-			}
-			vr = vegeta.Result{}
-			decErr := dec.Decode(&vr)
-			if decErr == nil && vr.Timestamp.IsZero() {
-				decErr = errors.New("not a Vegeta result (no timestamp)")
-			}
-			switch {
-			case decErr != nil && !complete:
-				return n, &TruncatedError{Line: lineNo, Bytes: len(bytes.TrimRight(line, "\n"))}
-			case decErr != nil:
-				return n, fmt.Errorf("read raw results: line %d: %w", lineNo, decErr)
-			}
-			fromVegeta(&vr, &res)
-			sink.Add(&res)
-			n++
-		}
+	for {
+		err := rr.Next(ctx, &res)
 		if errors.Is(err, io.EOF) {
 			return n, nil
 		}
+		if err != nil {
+			return n, err
+		}
+		sink.Add(&res)
+		n++
 	}
+}
+
+// RawReader reads a raw results file one result at a time, for a caller
+// that pulls (a merge of several files) rather than has results pushed to
+// a sink as ReadRaw does. Its results and errors are ReadRaw's.
+type RawReader struct {
+	br     *bufio.Reader
+	feeder *lineFeeder
+	dec    vegeta.Decoder
+	vr     vegeta.Result
+	line   []byte
+	lineNo int
+	// done is set at the end of input or after an error: a reader does not
+	// resume past a bad line.
+	done error
+}
+
+// NewRawReader returns a reader of the raw results in r.
+func NewRawReader(r io.Reader) *RawReader {
+	feeder := &lineFeeder{}
+	return &RawReader{
+		br:     bufio.NewReaderSize(r, 64<<10),
+		feeder: feeder,
+		dec:    vegeta.NewJSONDecoder(feeder),
+	}
+}
+
+// Next fills res with the next result; blank lines are skipped. At the end
+// of input it returns io.EOF; a cut last line yields a *TruncatedError (the
+// complete lines before it were returned); any other bad line an error
+// naming the line. After an error or io.EOF, every call returns it again.
+func (rr *RawReader) Next(ctx context.Context, res *loadharness.Result) error {
+	if rr.done != nil {
+		return rr.done
+	}
+	err := rr.next(ctx, res)
+	if err != nil {
+		rr.done = err
+	}
+	return err
+}
+
+// Line is the 1-based number of the last line read.
+func (rr *RawReader) Line() int { return rr.lineNo }
+
+func (rr *RawReader) next(ctx context.Context, res *loadharness.Result) error {
+	for {
+		rr.lineNo++
+		if rr.lineNo%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("read raw results: %w", err)
+			}
+		}
+		var err error
+		rr.line, err = readLine(rr.br, rr.line[:0])
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("read raw results: line %d: %w", rr.lineNo, err)
+		}
+		if len(bytes.TrimSpace(rr.line)) > 0 {
+			return rr.decode(res)
+		}
+		if errors.Is(err, io.EOF) {
+			return io.EOF
+		}
+	}
+}
+
+// decode reads the current line, which is not blank, into res.
+func (rr *RawReader) decode(res *loadharness.Result) error {
+	complete := rr.line[len(rr.line)-1] == '\n'
+	rr.feeder.line = rr.line
+	if !complete {
+		rr.feeder.line = append(rr.line, '\n')
+	}
+	rr.vr = vegeta.Result{}
+	err := rr.dec.Decode(&rr.vr)
+	if err == nil && rr.vr.Timestamp.IsZero() {
+		err = errors.New("not a Vegeta result (no timestamp)")
+	}
+	switch {
+	case err != nil && !complete:
+		return &TruncatedError{Line: rr.lineNo, Bytes: len(bytes.TrimRight(rr.line, "\n"))}
+	case err != nil:
+		return fmt.Errorf("read raw results: line %d: %w", rr.lineNo, err)
+	}
+	fromVegeta(&rr.vr, res)
+	return nil
 }
 
 // readLine appends the next line of br, newline included, to dst; at the

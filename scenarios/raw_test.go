@@ -230,3 +230,55 @@ func TestRawRoundTripOfCapturesAndDroppedHits(t *testing.T) {
 		}
 	}
 }
+
+// RawReader is ReadRaw one result at a time: the same results, the same
+// errors, and an end or an error that stays.
+func TestRawReaderPullsWhatReadRawPushes(t *testing.T) {
+	data := writeRaw(t, sampleResults())
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	tests := []struct {
+		name    string
+		data    []byte
+		want    int // results before the end
+		wantErr string
+		cut     bool
+	}{
+		{"whole file", data, 3, "", false},
+		{"blank lines", bytes.Join([][]byte{[]byte("\n"), lines[0], []byte("  \n"), lines[1]}, nil), 2, "", false},
+		{"bad line", bytes.Join([][]byte{lines[0], []byte("{oops\n"), lines[1]}, nil), 1, "line 2", false},
+		{"cut last line", data[:len(data)-10], 2, "line 3 is truncated", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rr := NewRawReader(bytes.NewReader(tt.data))
+			var (
+				res loadharness.Result
+				n   int
+				err error
+			)
+			for err = rr.Next(context.Background(), &res); err == nil; err = rr.Next(context.Background(), &res) {
+				n++
+			}
+			if n != tt.want {
+				t.Errorf("%d results, want %d", n, tt.want)
+			}
+			switch {
+			case tt.wantErr == "" && !errors.Is(err, io.EOF):
+				t.Errorf("end = %v, want io.EOF", err)
+			case tt.wantErr != "" && !strings.Contains(err.Error(), tt.wantErr):
+				t.Errorf("end = %v, want an error with %q", err, tt.wantErr)
+			}
+			var te *TruncatedError
+			if errors.As(err, &te) != tt.cut {
+				t.Errorf("end = %v; a truncation: %v, want %v", err, !tt.cut, tt.cut)
+			}
+			if again := rr.Next(context.Background(), &res); again != err {
+				t.Errorf("Next after the end = %v, want %v again", again, err)
+			}
+			pushed, errPush := ReadRaw(context.Background(), bytes.NewReader(tt.data), &collected{})
+			if pushed != n || (errPush == nil) != errors.Is(err, io.EOF) {
+				t.Errorf("ReadRaw = %d, %v; RawReader %d, %v", pushed, errPush, n, err)
+			}
+		})
+	}
+}
