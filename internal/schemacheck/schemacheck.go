@@ -88,7 +88,7 @@ func (s *Schema) Validate(v any) error {
 	err := s.compiled.Validate(v)
 	var ve *jsonschema.ValidationError
 	if errors.As(err, &ve) {
-		return &Error{Violations: violations(ve)}
+		return &Error{Violations: slices.Compact(violations(ve))}
 	}
 	return err
 }
@@ -137,30 +137,80 @@ var printer = message.NewPrinter(language.English)
 
 // violations flattens the validator's tree of errors to its leaves, which
 // say what is wrong where; the inner nodes only say which keyword's
-// subschema failed. A field the schema does not know is reported at the
-// field, not at the object holding it.
-func violations(ve *jsonschema.ValidationError) []Violation {
-	var out []Violation
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) > 0 {
-			for _, c := range e.Causes {
-				walk(c)
-			}
-			return
+// subschema failed. A key the schema does not allow is reported at the
+// key, not at the object holding it. Of the alternatives of an anyOf or
+// oneOf, only those that got furthest into the value are kept: a step
+// written as a mapping is reported for its wrong key, not for not being
+// one of the built-in names.
+//
+// The schemas checked here avoid propertyNames: the validator (v6.0.3)
+// keeps the location of its errors in a slice that later keys overwrite,
+// so they can point at the wrong object. patternProperties with
+// additionalProperties false says the same and points right.
+func violations(e *jsonschema.ValidationError) []Violation {
+	at := pointer(e.InstanceLocation)
+	switch k := e.ErrorKind.(type) {
+	case *kind.AdditionalProperties:
+		out := make([]Violation, len(k.Properties))
+		for i, name := range k.Properties {
+			out[i] = Violation{Pointer: at + "/" + escape(name), Message: fmt.Sprintf("key %q is not allowed here", name)}
 		}
-		at := pointer(e.InstanceLocation)
-		if extra, ok := e.ErrorKind.(*kind.AdditionalProperties); ok {
-			for _, name := range extra.Properties {
-				out = append(out, Violation{Pointer: at + "/" + escape(name), Message: "unknown field " + fmt.Sprintf("%q", name)})
-			}
-			return
-		}
-		out = append(out, Violation{Pointer: at, Message: e.ErrorKind.LocalizedString(printer)})
+		return out
+	case *kind.FalseSchema:
+		return []Violation{{Pointer: at, Message: "not allowed here"}}
+	case *kind.AnyOf, *kind.OneOf:
+		return deepest(e.Causes)
 	}
-	walk(ve)
-	// Alternatives (anyOf) can fail the same way twice at one place.
-	return slices.Compact(out)
+	if len(e.Causes) == 0 {
+		return []Violation{{Pointer: at, Message: e.ErrorKind.LocalizedString(printer)}}
+	}
+	var out []Violation
+	for _, c := range e.Causes {
+		out = append(out, violations(c)...)
+	}
+	return out
+}
+
+// deepest returns the violations of the alternatives that best explain
+// the failure: an alternative for another type of value ("got number,
+// want string") is left out when another fits the type, then those whose
+// violations lie deepest in the value are kept, all of them on a tie.
+func deepest(alternatives []*jsonschema.ValidationError) []Violation {
+	fitting := slices.DeleteFunc(slices.Clone(alternatives), wrongType)
+	if len(fitting) == 0 {
+		fitting = alternatives
+	}
+	var out []Violation
+	best := -1
+	for _, alt := range fitting {
+		vs := violations(alt)
+		depth := 0
+		for _, v := range vs {
+			depth = max(depth, strings.Count(v.Pointer, "/"))
+		}
+		switch {
+		case depth > best:
+			out, best = vs, depth
+		case depth == best:
+			out = append(out, vs...)
+		}
+	}
+	return out
+}
+
+// wrongType reports whether e says only that the value is of another
+// type than its schema takes.
+func wrongType(e *jsonschema.ValidationError) bool {
+	if len(e.Causes) == 0 {
+		_, ok := e.ErrorKind.(*kind.Type)
+		return ok
+	}
+	for _, c := range e.Causes {
+		if !wrongType(c) {
+			return false
+		}
+	}
+	return true
 }
 
 // pointer writes a JSON pointer from its reference tokens.

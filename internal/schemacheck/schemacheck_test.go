@@ -19,7 +19,9 @@ const personSchema = `{
     "name": {"type": "string"},
     "born": {"type": "string", "format": "date-time"},
     "pets": {"type": "array", "items": {"$ref": "#/$defs/pet"}},
-    "age": {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^\\$\\{"}]}
+    "age": {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^\\$\\{"}]},
+    "vars": {"type": "object", "patternProperties": {"^[a-z]+$": {}}, "properties": {"reserved": false}, "additionalProperties": false},
+    "home": {"anyOf": [{"enum": ["none", "unknown"]}, {"$ref": "#/$defs/pet"}]}
   },
   "required": ["name"],
   "additionalProperties": false,
@@ -43,8 +45,13 @@ func TestValidateJSONPointsAtTheValueAtFault(t *testing.T) {
 		{"unknown nested field", `{"name": "ada", "pets": [{"lges": 4}]}`, []string{"/pets/0/lges"}},
 		{"missing required field, at its object", `{}`, []string{""}},
 		{"format asserted", `{"name": "ada", "born": "yesterday"}`, []string{"/born"}},
-		{"no alternative holds", `{"name": "ada", "age": -1}`, []string{"/age", "/age"}},
+		{"no alternative holds: the one of the value's type says why", `{"name": "ada", "age": -1}`, []string{"/age"}},
+		{"no alternative of the value's type", `{"name": "ada", "age": true}`, []string{"/age", "/age"}},
 		{"pointer escapes / and ~", `{"name": "ada", "a/b~c": 1}`, []string{"/a~1b~0c"}},
+		{"a key refused by its pattern, at the key", `{"name": "ada", "vars": {"ok": 1, "Bad": 2}}`, []string{"/vars/Bad"}},
+		{"a key refused by name, at the key", `{"name": "ada", "vars": {"ok": 1, "reserved": 2}}`, []string{"/vars/reserved"}},
+		{"the alternative that got furthest", `{"name": "ada", "home": {"lges": 4}}`, []string{"/home/lges"}},
+		{"the alternative of the value's type", `{"name": "ada", "home": "somewhere"}`, []string{"/home"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,7 +104,7 @@ func TestValidateYAMLReadsAsAnEditorDoes(t *testing.T) {
 		{"float, bool, null", "ratio: 0.5\non: true\nnone:\n", ""},
 		{"alias", "copy: &c {a: 1}\n", ""},
 		{"wrong type", "ratio: half\n", "/ratio: got string, want number"},
-		{"unknown field", "wehn: 2024-01-02\n", "/wehn: unknown field"},
+		{"unknown field", "wehn: 2024-01-02\n", `/wehn: key "wehn" is not allowed here`},
 		{"not YAML", "a: [\n", "read YAML"},
 	}
 	for _, tt := range tests {
