@@ -28,6 +28,7 @@ Usage:
   loadtest compare BASELINE [BASELINE...] NEW [--format text|markdown|json]
   loadtest init [--target URL] [FILE]
   loadtest import-har FILE.har [-o SUITE.yaml] [--host HOST]... [--include-assets] [--name NAME] [--force]
+  loadtest schema suite|summary
   loadtest suites
   loadtest version
 
@@ -61,6 +62,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdInit(args[1:], stdout, stderr)
 	case "import-har":
 		return cmdImportHAR(ctx, args[1:], stdout, stderr)
+	case "schema":
+		return cmdSchema(args[1:], stdout, stderr)
 	case "suites":
 		return cmdSuites(stdout)
 	case "version":
