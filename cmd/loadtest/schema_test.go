@@ -12,11 +12,15 @@ import (
 )
 
 func TestSchemaPrintsEachKind(t *testing.T) {
+	suiteSchema, err := suite.JSONSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		kind string
 		want string
 	}{
-		{"suite", string(suite.JSONSchema())},
+		{"suite", string(suiteSchema)},
 		{"summary", docs.SummarySchema},
 	}
 	for _, tt := range tests {

@@ -15,6 +15,15 @@ import (
 	"loadharness/internal/schemacheck"
 )
 
+func mustJSONSchema(t *testing.T) []byte {
+	t.Helper()
+	schema, err := JSONSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return schema
+}
+
 // brokenSuites are the suite files of the repository that are wrong on
 // purpose, for the tests of error messages; every other suite file must
 // hold to the schema.
@@ -26,7 +35,7 @@ var skippedDirs = []string{".git", "bin", "out", "bench-out", "deploy"}
 
 func mustSuiteSchema(t *testing.T) *schemacheck.Schema {
 	t.Helper()
-	return schemacheck.MustCompile(t, JSONSchema())
+	return schemacheck.MustCompile(t, mustJSONSchema(t))
 }
 
 func TestRepositorySuitesHoldToTheSchema(t *testing.T) {
