@@ -7,7 +7,10 @@ import (
 
 // jsonSchema is one JSON Schema (draft 2020-12) object, with only the
 // keywords the suite schema uses, written in a fixed order so that the
-// printed schema is stable and reads top-down.
+// printed schema is stable and reads top-down. Those keywords mean the
+// same in draft-07, which YAML language servers still validate by (they
+// resolve "#/$defs/..." as any JSON pointer), so keep to them: no
+// prefixItems, unevaluatedProperties, dependentSchemas or $dynamicRef.
 type jsonSchema struct {
 	Schema      string `json:"$schema,omitempty"`
 	Ref         string `json:"$ref,omitempty"`
