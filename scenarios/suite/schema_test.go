@@ -1,6 +1,7 @@
 package suite
 
 import (
+	"bytes"
 	"errors"
 	"io/fs"
 	"os"
@@ -33,13 +34,30 @@ var brokenSuites = []string{"cmd/loadtest/testdata/bad.yaml"}
 // and Kubernetes manifests.
 var skippedDirs = []string{".git", "bin", "out", "bench-out", "deploy"}
 
-func mustSuiteSchema(t *testing.T) *schemacheck.Schema {
+// draftSchema is the suite schema as a validator of one draft reads it.
+type draftSchema struct {
+	draft  string
+	schema *schemacheck.Schema
+}
+
+// suiteSchemas are the suite schema as written, draft 2020-12, and as
+// YAML language servers read it, by draft-07: it must mean the same to
+// both.
+func suiteSchemas(t *testing.T) []draftSchema {
 	t.Helper()
-	return schemacheck.MustCompile(t, mustJSONSchema(t))
+	schema := mustJSONSchema(t)
+	const draft2020, draft07 = `"https://json-schema.org/draft/2020-12/schema"`, `"http://json-schema.org/draft-07/schema#"`
+	if !bytes.Contains(schema, []byte(draft2020)) {
+		t.Fatalf("the suite schema does not say it is draft 2020-12")
+	}
+	return []draftSchema{
+		{"2020-12", schemacheck.MustCompile(t, schema)},
+		{"draft-07", schemacheck.MustCompile(t, bytes.Replace(schema, []byte(draft2020), []byte(draft07), 1))},
+	}
 }
 
 func TestRepositorySuitesHoldToTheSchema(t *testing.T) {
-	schema := mustSuiteSchema(t)
+	schemas := suiteSchemas(t)
 	root := filepath.Join("..", "..")
 	files := repositorySuites(t, root)
 	for _, must := range []string{"examples/shop/suite.yaml", "cmd/loadtest/starter/suite.yaml", "scenarios/suite/suites/default.yaml"} {
@@ -53,20 +71,22 @@ func TestRepositorySuitesHoldToTheSchema(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			schemaErr := schema.ValidateYAML(data)
 			_, parseErr := Parse(filepath.Join(root, name), data)
-			if slices.Contains(brokenSuites, name) {
-				if parseErr == nil {
-					t.Errorf("the parser accepts it: take it out of brokenSuites")
-				}
-				t.Logf("broken on purpose; the schema says: %v", schemaErr)
-				return
-			}
-			if parseErr != nil {
+			broken := slices.Contains(brokenSuites, name)
+			switch {
+			case broken && parseErr == nil:
+				t.Errorf("the parser accepts it: take it out of brokenSuites")
+			case !broken && parseErr != nil:
 				t.Errorf("the parser refuses it (if on purpose, list it in brokenSuites): %v", parseErr)
 			}
-			if schemaErr != nil {
-				t.Errorf("%v", schemaErr)
+			for _, d := range schemas {
+				err := d.schema.ValidateYAML(data)
+				switch {
+				case broken:
+					t.Logf("broken on purpose; the schema (%s) says: %v", d.draft, err)
+				case err != nil:
+					t.Errorf("%s: %v", d.draft, err)
+				}
 			}
 		})
 	}
@@ -112,7 +132,7 @@ func repositorySuites(t *testing.T, root string) []string {
 }
 
 func TestBuiltInSuitesHoldToTheSchema(t *testing.T) {
-	schema := mustSuiteSchema(t)
+	schemas := suiteSchemas(t)
 	names := BuiltIn()
 	if len(names) == 0 {
 		t.Fatal("no built-in suite")
@@ -122,8 +142,10 @@ func TestBuiltInSuitesHoldToTheSchema(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := schema.ValidateYAML(data); err != nil {
-			t.Errorf("built-in suite %s: %v", name, err)
+		for _, d := range schemas {
+			if err := d.schema.ValidateYAML(data); err != nil {
+				t.Errorf("built-in suite %s (%s): %v", name, d.draft, err)
+			}
 		}
 	}
 }
@@ -140,8 +162,10 @@ func TestStarterFeaturesHoldToTheSchema(t *testing.T) {
 	if uncommented == string(data) {
 		t.Fatal(`the starter has no "#| " lines any more: check what this test reads`)
 	}
-	if err := mustSuiteSchema(t).ValidateYAML([]byte(uncommented)); err != nil {
-		t.Error(err)
+	for _, d := range suiteSchemas(t) {
+		if err := d.schema.ValidateYAML([]byte(uncommented)); err != nil {
+			t.Errorf("%s: %v", d.draft, err)
+		}
 	}
 }
 
@@ -158,7 +182,7 @@ scenarios:
 `
 
 func TestSuiteSchemaRefusesMistakes(t *testing.T) {
-	schema := mustSuiteSchema(t)
+	schemas := suiteSchemas(t)
 	tests := []struct {
 		name string
 		old  string // replaced in minimalSuite by new
@@ -192,13 +216,16 @@ func TestSuiteSchemaRefusesMistakes(t *testing.T) {
 			if _, err := Parse("case.yaml", []byte(doc)); err == nil {
 				t.Fatalf("the parser accepts it: not a mistake\n%s", doc)
 			}
-			err := schema.ValidateYAML([]byte(doc))
-			var se *schemacheck.Error
-			if !errors.As(err, &se) {
-				t.Fatalf("the schema accepts it (%v)\n%s", err, doc)
-			}
-			if !slices.Contains(se.Pointers(), tt.want) {
-				t.Errorf("violations at %q, want one at %q: %v", se.Pointers(), tt.want, err)
+			for _, d := range schemas {
+				err := d.schema.ValidateYAML([]byte(doc))
+				var se *schemacheck.Error
+				if !errors.As(err, &se) {
+					t.Errorf("the schema (%s) accepts it (%v)\n%s", d.draft, err, doc)
+					continue
+				}
+				if !slices.Contains(se.Pointers(), tt.want) {
+					t.Errorf("%s: violations at %q, want one at %q: %v", d.draft, se.Pointers(), tt.want, err)
+				}
 			}
 		})
 	}
@@ -208,7 +235,7 @@ func TestSuiteSchemaRefusesMistakes(t *testing.T) {
 // leniencies, so that an editor does not flag a suite loadtest runs.
 func TestSuiteSchemaTakesWhatTheParserTakes(t *testing.T) {
 	t.Setenv("PROBE_USERS", "3")
-	schema := mustSuiteSchema(t)
+	schemas := suiteSchemas(t)
 	tests := []struct {
 		name     string
 		old, new string
@@ -244,8 +271,10 @@ func TestSuiteSchemaTakesWhatTheParserTakes(t *testing.T) {
 			if _, err := Parse("case.yaml", []byte(doc)); err != nil {
 				t.Fatalf("the parser refuses it: %v\n%s", err, doc)
 			}
-			if err := schema.ValidateYAML([]byte(doc)); err != nil {
-				t.Errorf("%v\n%s", err, doc)
+			for _, d := range schemas {
+				if err := d.schema.ValidateYAML([]byte(doc)); err != nil {
+					t.Errorf("%s: %v\n%s", d.draft, err, doc)
+				}
 			}
 		})
 	}
