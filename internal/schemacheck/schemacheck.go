@@ -139,9 +139,9 @@ var printer = message.NewPrinter(language.English)
 // say what is wrong where; the inner nodes only say which keyword's
 // subschema failed. A key the schema does not allow is reported at the
 // key, not at the object holding it. Of the alternatives of an anyOf or
-// oneOf, only those that got furthest into the value are kept: a step
-// written as a mapping is reported for its wrong key, not for not being
-// one of the built-in names.
+// oneOf, only those that best explain the failure are kept (see deepest):
+// a step written as a mapping is reported for its wrong key, not for not
+// being one of the built-in names.
 //
 // The schemas checked here avoid propertyNames: the validator (v6.0.3)
 // keeps the location of its errors in a slice that later keys overwrite,
