@@ -26,6 +26,7 @@ Usage:
   loadtest capacity --suite NAME|FILE [--scenario NAME] [--by users|rate] [--grid workers=1,2,4 instances=1,2,3 [--cost ...]] [--before S --after S] [--out DIR]
   loadtest report DIR|RESULTS-FILE... [--out DIR]
   loadtest compare BASELINE [BASELINE...] NEW [--format text|markdown|json]
+  loadtest export vegeta DIR|RESULTS-FILE [--scenario NAME] [--phases main|all|LIST] [-o FILE]
   loadtest init [--target URL] [FILE]
   loadtest import-har FILE.har [-o SUITE.yaml] [--host HOST]... [--include-assets] [--name NAME] [--force]
   loadtest schema suite|summary
@@ -58,6 +59,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdReport(ctx, args[1:], stdout, stderr)
 	case "compare":
 		return cmdCompare(ctx, args[1:], stdout, stderr)
+	case "export":
+		return cmdExport(ctx, args[1:], stdout, stderr)
 	case "init":
 		return cmdInit(args[1:], stdout, stderr)
 	case "import-har":
