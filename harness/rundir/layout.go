@@ -10,7 +10,8 @@ const (
 	SummaryFile = "summary.json"
 	// ResultsFile holds every result in Vegeta's JSON format, one a line,
 	// so that ` + "`vegeta report`" + ` reads it and ` + "`loadtest report`" + ` rebuilds every
-	// figure from it.
+	// figure from it. Lines are written as responses complete, so
+	// ` + "`vegeta plot`" + ` needs ExportVegeta's copy (` + "`loadtest export vegeta`" + `).
 	ResultsFile        = "results.json"
 	ReportHTMLFile     = "report.html"
 	ReportMarkdownFile = "report.md"
