@@ -142,13 +142,8 @@ func buildView(in ReportInput) reportView {
 				P50: latencyText(st.Latency.P50, st.Requests), P95: latencyText(st.Latency.P95, st.Requests),
 				P99: latencyText(st.Latency.P99, st.Requests), Max: latencyText(st.Latency.Max, st.Requests),
 				Errors:  errorsText(st.Failed+st.Dropped, st.Requests+st.Dropped),
-				BytesIn: "-", BytesOut: "-",
+				BytesIn: bytesText(st.BytesIn), BytesOut: bytesText(st.BytesOut),
 			})
-			if in.Aggregate != nil {
-				snap := in.Aggregate.Snapshot(loadharness.Scope{Scenario: sc.Name, Step: st.Name})
-				row := &v.Steps[len(v.Steps)-1]
-				row.BytesIn, row.BytesOut = bytesText(snap.BytesIn), bytesText(snap.BytesOut)
-			}
 			if row, ok := statusRowOf(sc.Name, st); ok {
 				v.Statuses = append(v.Statuses, row)
 			}

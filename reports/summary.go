@@ -108,6 +108,10 @@ type Figures struct {
 	SessionsUnverified int `json:"sessions_unverified"`
 	// ChecksFailed counts failed checks of responses (expect, checks).
 	ChecksFailed int `json:"checks_failed"`
+	// BytesIn counts the bytes of response bodies received.
+	BytesIn int `json:"bytes_in"`
+	// BytesOut counts the bytes of request bodies sent.
+	BytesOut int `json:"bytes_out"`
 	// Codes counts responses by HTTP status code, "0" for requests that
 	// got no response.
 	Codes map[string]int `json:"codes"`
@@ -199,6 +203,8 @@ func figuresOf(s aggregate.Stats) Figures {
 		SessionsVerified:   s.SessionsVerified,
 		SessionsUnverified: s.SessionsUnverified,
 		ChecksFailed:       s.ChecksFailed,
+		BytesIn:            s.BytesIn,
+		BytesOut:           s.BytesOut,
 		Codes:              s.Codes,
 		Errors:             s.Errors,
 	}
