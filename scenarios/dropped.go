@@ -67,6 +67,9 @@ func (e *engine) deliverDropped(ph *phase) uint64 {
 		at := e.epoch.Add(g.first)
 		e.res = loadharness.Result{
 			Scenario: e.sc.Name,
+			// A warm-up's dropped hits are the warm-up's: without its phase
+			// a record would count against the main phase's figures.
+			Phase:    ph.kind.resultPhase(),
 			Seq:      e.seqBase,
 			Intended: at,
 			Sent:     at,

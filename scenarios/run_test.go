@@ -606,3 +606,74 @@ func TestALateGeneratorStillSendsTheLastHitsDue(t *testing.T) {
 		}
 	}
 }
+
+// TestVersionHeaderCountsTheVersionsThatAnswered runs against a service in
+// the middle of a rolling deploy (every third answer from the new version)
+// and with a suite naming its version header: the outcome counts each
+// version's answers, every answer once.
+func TestVersionHeaderCountsTheVersionsThatAnswered(t *testing.T) {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := "2.13.0"
+		if n.Add(1)%3 == 0 {
+			v = "2.14.0"
+		}
+		w.Header().Set("X-App-Version", v)
+		w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+	sc := &suite.Scenario{Name: "deploy", Users: 3, Duration: 500 * time.Millisecond, Think: 10 * time.Millisecond,
+		Steps: []suite.Step{{Name: "get", Method: "GET", Path: "/"}}}
+	probe := suite.DefaultSessionProbe
+	probe.VersionHeader = "x-app-version"
+	out, sink := mustRun(t, sc, RunOptions{BaseURL: srv.URL, Session: probe})
+	total := out.ServiceVersions["2.13.0"] + out.ServiceVersions["2.14.0"]
+	if len(out.ServiceVersions) != 2 || total != uint64(len(sink.results)) || total != uint64(n.Load()) {
+		t.Errorf("versions %v over %d results and %d answers, want both versions counting every answer once", out.ServiceVersions, len(sink.results), n.Load())
+	}
+	// Without a version header nothing is counted.
+	out, _ = mustRun(t, sc, RunOptions{BaseURL: srv.URL})
+	if out.ServiceVersions != nil {
+		t.Errorf("versions %v counted with no version header named", out.ServiceVersions)
+	}
+}
+
+// TestWarmupDropsStayInTheWarmup holds an open model on a service slower
+// than its pool allows, through a warm-up and a main phase: every record of
+// dropped hits carries its phase, and the main phase's requests and
+// dropped hits add up to the hits due in it and nothing of the warm-up's.
+func TestWarmupDropsStayInTheWarmup(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(40 * time.Millisecond)
+		w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+	// 2 users of a 40ms service hold at most 50/s: at 100/s about half of
+	// each phase's hits are dropped.
+	sc := &suite.Scenario{Name: "behind", Users: 2, Warmup: time.Second, Duration: time.Second,
+		Load:  suite.LoadModel{Kind: suite.Constant, Rate: 100},
+		Steps: []suite.Step{{Name: "get", Method: "GET", Path: "/"}}}
+	out, sink := mustRun(t, sc, RunOptions{BaseURL: srv.URL})
+	var warmupDropped, mainDropped, mainSent int
+	for _, r := range sink.results {
+		switch {
+		case r.Dropped > 0 && r.Phase == loadharness.PhaseWarmup:
+			warmupDropped += int(r.Dropped)
+		case r.Dropped > 0 && r.Phase == loadharness.PhaseMain:
+			mainDropped += int(r.Dropped)
+		case r.Dropped > 0:
+			t.Errorf("a record of %d dropped hits in phase %q", r.Dropped, r.Phase)
+		case r.Phase == loadharness.PhaseMain:
+			mainSent++
+		}
+	}
+	if warmupDropped == 0 {
+		t.Fatalf("the warm-up dropped nothing (main dropped %d): the test did not fall behind", mainDropped)
+	}
+	if uint64(mainDropped) != out.Dropped || uint64(mainSent) != out.Sent {
+		t.Errorf("main phase: %d sent and %d dropped in the records, the outcome says %d and %d", mainSent, mainDropped, out.Sent, out.Dropped)
+	}
+	if got := mainSent + mainDropped; got != 100 {
+		t.Errorf("main phase: %d sent + %d dropped = %d, want the 100 hits due in it", mainSent, mainDropped, got)
+	}
+}
