@@ -174,6 +174,7 @@ func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (R
 			runErr = fmt.Errorf("%w: %v", ErrInterrupted, context.Cause(ctx))
 		}
 	}
+	res.Environment.ServiceVersion = serviceVersion(cfg.serviceVersion, res.Outcomes)
 	redactSummary(&res.Summary, s.Secrets)
 	res.Summary.Complete = runErr == nil && !res.Summary.Interrupted && res.Summary.Aborted == "" && !stoppedByFault
 	res.Summary.Verdict = loadharness.Judge(res.Summary.Evidence()).Verdict

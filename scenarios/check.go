@@ -27,7 +27,9 @@ const (
 type probe struct {
 	suite.SessionProbe
 	instanceKey, workerKey string
-	holders                *holders
+	// versionKey is the canonical version header, "" when none is read.
+	versionKey string
+	holders    *holders
 }
 
 // newProbe prepares p.
@@ -36,6 +38,7 @@ func newProbe(p suite.SessionProbe) *probe {
 		SessionProbe: p,
 		instanceKey:  http.CanonicalHeaderKey(p.InstanceHeader),
 		workerKey:    http.CanonicalHeaderKey(p.WorkerHeader),
+		versionKey:   canonicalOrEmpty(p.VersionHeader),
 		holders:      newHolders(),
 	}
 }
@@ -230,4 +233,12 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// canonicalOrEmpty is name's canonical form, "" for "".
+func canonicalOrEmpty(name string) string {
+	if name == "" {
+		return ""
+	}
+	return http.CanonicalHeaderKey(name)
 }

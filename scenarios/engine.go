@@ -42,6 +42,9 @@ type engine struct {
 	// while measureLag is set.
 	lag        lagHistogram
 	measureLag atomic.Bool
+	// versions counts the service versions answers named (with a
+	// version_header), across phases.
+	versions versionCounts
 }
 
 // newEngine checks the scenario and options and builds the client.

@@ -37,6 +37,9 @@ func (e *engine) answered(res *loadharness.Result, resp *http.Response, bytesOut
 	res.BytesOut = uint64(max(bytesOut, 0))
 	res.Instance = firstValue(resp.Header, e.probe.instanceKey)
 	res.Worker = firstValue(resp.Header, e.probe.workerKey)
+	if e.probe.versionKey != "" {
+		e.versions.add(firstValue(resp.Header, e.probe.versionKey))
+	}
 	res.Session = session
 	res.CheckFailure = failure
 	res.Dataset = dataset

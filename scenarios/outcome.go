@@ -36,6 +36,9 @@ type Outcome struct {
 	// When the target took little of it, a busy pool is the generator's
 	// doing (its workers were not scheduled), not the target's.
 	UsersHeld, TargetTime time.Duration
+	// ServiceVersions counts answers by the version the service said (the
+	// suite's session.version_header), over every phase; nil without one.
+	ServiceVersions map[string]uint64
 	// GeneratorLagP50 and GeneratorLagP99 bound an open model's generator
 	// lag over LagSamples hits: due (or a user came free) to sent. It is
 	// the generator's own delay, measured rather than inferred.

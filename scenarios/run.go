@@ -119,6 +119,7 @@ func (e *engine) run(ctx context.Context) (Outcome, error) {
 	cpuAfter, _ := processCPU()
 
 	out.Started, out.Finished, out.Sent, out.Dropped = st.began, st.ended, st.results, st.dropped
+	out.ServiceVersions = e.versions.snapshot()
 	window := sc.Duration
 	if st.interrupted {
 		window = min(window, st.interruptedAt.Sub(st.began))

@@ -108,5 +108,6 @@ func (w *walker) session(n *yaml.Node, p *SessionProbe) {
 		{"checksum", source(&p.Checksum, "checksum")},
 		{"instance_header", header(&p.InstanceHeader, "instance_header")},
 		{"worker_header", header(&p.WorkerHeader, "worker_header")},
+		{"version_header", header(&p.VersionHeader, "version_header")},
 	})
 }

@@ -334,6 +334,7 @@ func sessionSchema() *jsonSchema {
 		prop("checksum", source("Where a session-checked answer gives that data set's checksum.")),
 		prop("instance_header", ref("headerName", "The header naming the instance that answered.")),
 		prop("worker_header", ref("headerName", "The header naming the worker that answered.")),
+		prop("version_header", ref("headerName", "The header in which the service says its version; the report names the versions that answered.")),
 	)
 }
 

@@ -73,6 +73,9 @@ type SessionProbe struct {
 	// InstanceHeader and WorkerHeader name who served a response.
 	InstanceHeader string
 	WorkerHeader   string
+	// VersionHeader, when set, names the header in which the service says
+	// its version: the sign-off report names the versions that answered.
+	VersionHeader string
 }
 
 // DefaultSessionProbe fits the reference target (docs/target-api.md).
