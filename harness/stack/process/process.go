@@ -37,7 +37,10 @@ func startProcess(name, bin string, args []string, logPath string, track stack.T
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
+	// Pdeathsig follows the forking thread: fork from one that never exits
+	// (spawner.go).
+	onSpawnerThread(func() { err = cmd.Start() })
+	if err != nil {
 		logFile.Close()
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
