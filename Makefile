@@ -58,10 +58,20 @@ bench-go:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 
 ## fuzz: every fuzz target for $(FUZZTIME) each
+# Go's fuzzing engine sometimes ends a target with "context deadline exceeded"
+# and no failing input when -fuzztime runs out under a busy worker (seen once
+# in FuzzParseStat, December 2026; three reruns passed). Only that outcome is
+# run once more; a failing input, written under testdata/fuzz, fails at once.
 fuzz:
 	@set -e; for pkg in $$($(GO) list ./...); do \
 	  for f in $$($(GO) test -list='^Fuzz' $$pkg | grep '^Fuzz' || true); do \
-	    echo "== $$pkg $$f"; $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s $$pkg; \
+	    echo "== $$pkg $$f"; \
+	    out=$$($(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s $$pkg 2>&1) && { echo "$$out" | tail -1; continue; }; \
+	    echo "$$out"; \
+	    if echo "$$out" | grep -q 'context deadline exceeded' && ! echo "$$out" | grep -q 'Failing input written'; then \
+	      echo "== $$pkg $$f: the engine's deadline, no failing input: once more"; \
+	      $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s $$pkg; \
+	    else exit 1; fi; \
 	  done; \
 	done
 
