@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -75,20 +74,7 @@ func vegeta(t *testing.T, args ...string) (int, []byte, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, vegetaCLI(t), args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, stdout.Bytes(), stderr.String()
-	case errors.As(err, &exit):
-		return exit.ExitCode(), stdout.Bytes(), stderr.String()
-	default:
-		t.Fatalf("vegeta %v: %v", args, err)
-		return -1, nil, ""
-	}
+	return runForExit(t, exec.CommandContext(ctx, vegetaCLI(t), args...))
 }
 
 // vegetaMetrics are the fields of `vegeta report -type=json` checked here.

@@ -41,19 +41,26 @@ func TestMain(m *testing.M) {
 // loadtest runs the built binary and returns its exit code and output.
 func loadtest(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	cmd := exec.Command(filepath.Join(binDir, "loadtest"), args...)
+	code, stdout, stderr := runForExit(t, exec.Command(filepath.Join(binDir, "loadtest"), args...))
+	return code, string(stdout), stderr
+}
+
+// runForExit runs cmd and returns its exit code and output; a command that
+// could not run at all fails t.
+func runForExit(t *testing.T, cmd *exec.Cmd) (int, []byte, string) {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	var exit *exec.ExitError
 	switch {
 	case err == nil:
-		return 0, stdout.String(), stderr.String()
+		return 0, stdout.Bytes(), stderr.String()
 	case errors.As(err, &exit):
-		return exit.ExitCode(), stdout.String(), stderr.String()
+		return exit.ExitCode(), stdout.Bytes(), stderr.String()
 	default:
-		t.Fatalf("run loadtest: %v", err)
-		return -1, "", ""
+		t.Fatalf("run %s: %v", cmd.Path, err)
+		return -1, nil, ""
 	}
 }
 

@@ -170,7 +170,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		cmp := loadharness.ExitHarness
 		switch {
 		case baselineErr != nil:
-			fmt.Fprintf(stderr, "loadtest: baseline: %v\n", baselineErr)
+			fmt.Fprintf(stderr, "loadtest: %v\n", baselineErr)
 		case comparison == nil:
 			fmt.Fprintln(stderr, "loadtest: baseline: nothing was compared")
 		default:
@@ -260,7 +260,7 @@ func runSuite(ctx context.Context, s *suite.Suite, prov stack.Provider, outDir s
 	}
 	in := res.ReportInput()
 	if f.baseline != "" && res.Aggregate != nil {
-		c, err := compareWithBaseline(ctx, f.baseline, f.published, res)
+		c, err := rundir.CompareWithBaseline(ctx, f.baseline, f.published, in)
 		*f.comparison, *f.baselineErr = c, err
 		in.Baseline = c
 	}
@@ -419,18 +419,4 @@ func isFlagSet(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
-}
-
-// compareWithBaseline compares the run just measured with the baseline run
-// at path, as 'loadtest compare' does with its default options.
-func compareWithBaseline(ctx context.Context, path, label string, res harness.Result) (*reports.Comparison, error) {
-	base, err := rundir.LoadRuns(ctx, []string{path})
-	if err != nil {
-		return nil, err
-	}
-	c := reports.CompareSummaries(
-		reports.CompareRun{Label: path, Summary: base.Summary, Aggregate: base.Aggregate},
-		reports.CompareRun{Label: label, Summary: res.Summary, Aggregate: res.Aggregate},
-		reports.CompareOptions{})
-	return &c, nil
 }

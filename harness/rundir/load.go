@@ -42,15 +42,9 @@ func ReportAgainst(ctx context.Context, inputs []string, outDir, baseline string
 		return reports.Summary{}, err
 	}
 	if baseline != "" {
-		base, err := LoadRuns(ctx, []string{baseline})
-		if err != nil {
-			return in.Summary, fmt.Errorf("baseline: %w", err)
+		if in.Baseline, err = CompareWithBaseline(ctx, baseline, strings.Join(inputs, " + "), in); err != nil {
+			return in.Summary, err
 		}
-		c := reports.CompareSummaries(
-			reports.CompareRun{Label: baseline, Summary: base.Summary, Aggregate: base.Aggregate},
-			reports.CompareRun{Label: strings.Join(inputs, " + "), Summary: in.Summary, Aggregate: in.Aggregate},
-			reports.CompareOptions{})
-		in.Baseline = &c
 	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return in.Summary, fmt.Errorf("report: %w", err)
@@ -62,6 +56,20 @@ func ReportAgainst(ctx context.Context, inputs []string, outDir, baseline string
 		return in.Summary, fmt.Errorf("report: %w", err)
 	}
 	return in.Summary, nil
+}
+
+// CompareWithBaseline compares the run in (named label) with the run at
+// path, as 'loadtest compare' does with its default options.
+func CompareWithBaseline(ctx context.Context, path, label string, in reports.ReportInput) (*reports.Comparison, error) {
+	base, err := LoadRuns(ctx, []string{path})
+	if err != nil {
+		return nil, fmt.Errorf("baseline: %w", err)
+	}
+	c := reports.CompareSummaries(
+		reports.CompareRun{Label: path, Summary: base.Summary, Aggregate: base.Aggregate},
+		reports.CompareRun{Label: label, Summary: in.Summary, Aggregate: in.Aggregate},
+		reports.CompareOptions{})
+	return &c, nil
 }
 
 // LoadRuns reads runs from disk into one report input. The raw results of
