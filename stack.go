@@ -45,6 +45,10 @@ type StackShape struct {
 	RedisPersistence string `json:"redis_persistence,omitempty" yaml:"redis_persistence"`
 	// RequestTimeout bounds each request inside the target; 0 means its default.
 	RequestTimeout time.Duration `json:"request_timeout,omitempty" yaml:"request_timeout"`
+	// Prometheus brings up a real Prometheus beside the stack that scrapes
+	// every target worker; PromQL gates and the target's counters are then
+	// read from it.
+	Prometheus bool `json:"prometheus,omitempty" yaml:"prometheus"`
 }
 
 // DefaultStackShape is the seed's target architecture at the size this

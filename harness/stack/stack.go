@@ -99,6 +99,14 @@ type RedisAddresser interface {
 	RedisAddr() string
 }
 
+// Prometheuser is a stack that brought up its own Prometheus, which
+// scrapes every target worker (StackShape.Prometheus).
+type Prometheuser interface {
+	// PrometheusURL is the base URL of its HTTP API, for example
+	// "http://127.0.0.1:9090".
+	PrometheusURL() string
+}
+
 // ErrUnsupportedAction is returned by Stack.Act when the stack cannot carry
 // out an action (an external service cannot be killed by the harness).
 var ErrUnsupportedAction = errors.New("action not supported by this provider")

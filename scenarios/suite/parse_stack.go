@@ -62,6 +62,10 @@ func (w *walker) setStackField(n *yaml.Node, name string, fv reflect.Value) {
 		if v, ok := w.str(n, name); ok {
 			fv.SetString(v)
 		}
+	case fv.Kind() == reflect.Bool:
+		if v, ok := w.boolean(n, name); ok {
+			fv.SetBool(v)
+		}
 	default:
 		w.at(n, "stack field %s cannot be set from a suite file", name)
 	}

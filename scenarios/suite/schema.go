@@ -359,6 +359,7 @@ var stackKeys = map[string]stackKey{
 	"map_cost":          {description: "A multiplier of the CPU work of rendering a map; 0 for the default.", lo: math.MinInt32, hi: math.MaxInt32},
 	"redis_persistence": {description: "Redis persistence: none or aof (append-only file).", choices: []string{"none", "aof"}},
 	"request_timeout":   {description: "The bound on each request inside the target; 0 for its default"},
+	"prometheus":        {description: "Bring up a real Prometheus that scrapes every target worker; PromQL gates and the target's counters are read from it."},
 }
 
 // stackSchema lists StackShape's keys as the parser finds them: by their
@@ -381,6 +382,8 @@ func stackSchema() *jsonSchema {
 			v = duration(k.description, 0, 24*time.Hour)
 		case f.Type.Kind() == reflect.Int:
 			v = integer(k.description, k.lo, k.hi)
+		case f.Type.Kind() == reflect.Bool:
+			v = boolean(k.description)
 		case len(k.choices) > 0:
 			v = enum(k.description, k.choices...)
 		default:
