@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"time"
 )
 
@@ -33,6 +34,16 @@ type Config struct {
 	// Addr is the "host:port" every worker listens on through Listen. The
 	// port must be given: workers cannot share port 0.
 	Addr string
+	// OwnAddr, when set, gives every worker a listener of its own beside
+	// the shared Addr: worker N (1..Workers) gets OwnAddr's port + N - 1 on
+	// its host, and reads it with Worker.OwnListener. The supervisor binds
+	// them all before it starts any worker, so a busy port fails the start,
+	// and holds each one for its slot's whole life, so a restarted worker
+	// answers on the very socket its predecessor had and no other program
+	// can take the port in between. It exists for what must reach one
+	// worker in particular, which the kernel's spreading over Addr cannot
+	// promise: a Prometheus scraping each worker's own counters.
+	OwnAddr string
 	// Args is the workers' argv after the program name; nil means
 	// os.Args[1:]. The binary is always os.Executable().
 	Args []string
@@ -64,6 +75,11 @@ func (c Config) withDefaults() (Config, error) {
 	if port == "" || port == "0" {
 		return c, fmt.Errorf("address %q: workers cannot share port 0, give a port", c.Addr)
 	}
+	if c.OwnAddr != "" {
+		if err := c.checkOwnAddr(); err != nil {
+			return c, err
+		}
+	}
 	if c.RestartBackoff < 0 || c.ShutdownTimeout < 0 {
 		return c, errors.New("restart backoff and shutdown timeout must not be negative")
 	}
@@ -87,6 +103,36 @@ func (c Config) withDefaults() (Config, error) {
 		c.Logf = func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
 	}
 	return c, nil
+}
+
+// checkOwnAddr says what is wrong with OwnAddr: no port, a range past
+// 65535, or a range that takes in the shared port on the same host (a
+// worker could not bind Addr with SO_REUSEPORT on a port held without it).
+func (c Config) checkOwnAddr() error {
+	host, port, err := net.SplitHostPort(c.OwnAddr)
+	if err != nil {
+		return fmt.Errorf("own address %q: %w", c.OwnAddr, err)
+	}
+	first, err := strconv.Atoi(port)
+	if err != nil || first < 1 {
+		return fmt.Errorf("own address %q: give a port (worker N gets port+N-1)", c.OwnAddr)
+	}
+	last := first + c.Workers - 1
+	if last > 65535 {
+		return fmt.Errorf("own address %q: %d workers need ports %d..%d, past 65535", c.OwnAddr, c.Workers, first, last)
+	}
+	sharedHost, sharedPort, _ := net.SplitHostPort(c.Addr)
+	if p, err := strconv.Atoi(sharedPort); err == nil && sharedHost == host && p >= first && p <= last {
+		return fmt.Errorf("own address %q: ports %d..%d take in the shared address %s", c.OwnAddr, first, last, c.Addr)
+	}
+	return nil
+}
+
+// ownAddr is the own address of slot i (0-based); OwnAddr must be valid.
+func (c Config) ownAddr(i int) string {
+	host, port, _ := net.SplitHostPort(c.OwnAddr)
+	first, _ := strconv.Atoi(port)
+	return net.JoinHostPort(host, strconv.Itoa(first+i))
 }
 
 // restartDelay is how long a slot waits before restarting a worker that

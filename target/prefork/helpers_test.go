@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
@@ -24,6 +25,32 @@ func mustFreeAddr(tb testing.TB) string {
 		tb.Fatalf("free port: %v", err)
 	}
 	return addr
+}
+
+// mustFreePorts returns the first of n consecutive loopback ports nobody
+// listens on right now.
+func mustFreePorts(tb testing.TB, n int) int {
+	tb.Helper()
+	for range 50 {
+		first, err := strconv.Atoi(mustFreeAddr(tb)[len("127.0.0.1:"):])
+		if err != nil {
+			tb.Fatal(err)
+		}
+		free := first+n-1 <= 65535
+		for k := 1; k < n && free; k++ {
+			ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(first+k))
+			if err != nil {
+				free = false
+				break
+			}
+			ln.Close()
+		}
+		if free {
+			return first
+		}
+	}
+	tb.Fatalf("found no %d consecutive free ports in 50 tries", n)
+	return 0
 }
 
 // freshClient opens a new connection per request, so that SO_REUSEPORT can

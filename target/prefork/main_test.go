@@ -41,12 +41,14 @@ func TestMain(m *testing.M) {
 
 // workerInfo is what a test worker answers on /id.
 type workerInfo struct {
-	ID       int `json:"id"`
-	Restarts int `json:"restarts"`
-	PID      int `json:"pid"`
+	ID       int    `json:"id"`
+	Restarts int    `json:"restarts"`
+	PID      int    `json:"pid"`
+	OwnAddr  string `json:"own_addr"`
 }
 
-// runTestWorker serves /id and /slow on the shared address until SIGTERM,
+// runTestWorker serves /id and /slow on the shared address, and on its own
+// listener when it has one, until SIGTERM,
 // then shuts down gracefully and leaves a file saying so.
 func runTestWorker(w prefork.Worker) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
@@ -60,7 +62,7 @@ func runTestWorker(w prefork.Worker) int {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/id", func(rw http.ResponseWriter, r *http.Request) {
-		_ = json.NewEncoder(rw).Encode(workerInfo{ID: w.ID, Restarts: w.Restarts, PID: os.Getpid()})
+		_ = json.NewEncoder(rw).Encode(workerInfo{ID: w.ID, Restarts: w.Restarts, PID: os.Getpid(), OwnAddr: w.OwnAddr})
 	})
 	mux.HandleFunc("/slow", func(rw http.ResponseWriter, r *http.Request) {
 		// Headers first, so the client knows the request is in flight.
@@ -71,6 +73,14 @@ func runTestWorker(w prefork.Worker) int {
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
+	if w.OwnAddr != "" {
+		own, err := w.OwnListener()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "test worker:", err)
+			return 1
+		}
+		go func() { _ = srv.Serve(own) }()
+	}
 	<-ctx.Done()
 
 	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -25,6 +25,10 @@ type process struct {
 func (s *Supervisor) start(sp *spawner, i, restarts int) (*process, error) {
 	w := Worker{ID: i + 1, Restarts: restarts}
 	cmd := exec.Command(s.exe, s.cfg.Args...)
+	if s.own != nil {
+		w.OwnAddr = s.cfg.ownAddr(i)
+		cmd.ExtraFiles = []*os.File{s.own[i]} // descriptor ownListenerFD
+	}
 	// Later entries win in exec's environment, so a worker's identity
 	// overrides anything inherited.
 	cmd.Env = append(append(os.Environ(), s.cfg.Env...), w.env()...)

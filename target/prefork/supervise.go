@@ -30,6 +30,10 @@ type Supervisor struct {
 	exe string
 	ran atomic.Bool
 
+	// own holds the listener of each slot (Config.OwnAddr) while Run
+	// runs, as files to hand to each worker the slot starts; nil without.
+	own []*os.File
+
 	mu    sync.Mutex
 	slots []SlotStatus
 }
@@ -67,6 +71,14 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	if err := checkFree(ctx, s.cfg.Addr); err != nil {
 		return err
 	}
+	if s.cfg.OwnAddr != "" {
+		own, err := listenOwn(ctx, s.cfg)
+		if err != nil {
+			return err
+		}
+		s.own = own
+		defer closeAll(own)
+	}
 	sp := newSpawner()
 	defer sp.stop()
 
@@ -79,7 +91,12 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		}
 		procs[i] = p
 	}
-	s.cfg.Logf("prefork: started %d workers on %s", s.cfg.Workers, s.cfg.Addr)
+	if s.own != nil {
+		s.cfg.Logf("prefork: started %d workers on %s, each also on its own %s..%s",
+			s.cfg.Workers, s.cfg.Addr, s.cfg.ownAddr(0), s.cfg.ownAddr(s.cfg.Workers-1))
+	} else {
+		s.cfg.Logf("prefork: started %d workers on %s", s.cfg.Workers, s.cfg.Addr)
+	}
 
 	var wg sync.WaitGroup
 	for i, p := range procs {
@@ -104,6 +121,37 @@ func checkFree(ctx context.Context, addr string) error {
 		return fmt.Errorf("supervise: release %s: %w", addr, err)
 	}
 	return nil
+}
+
+// listenOwn binds the own listener of every slot (Config.OwnAddr) and
+// returns them as files for the workers to inherit. They are bound without
+// SO_REUSEPORT: the port is the slot's alone.
+func listenOwn(ctx context.Context, cfg Config) ([]*os.File, error) {
+	files := make([]*os.File, 0, cfg.Workers)
+	var lc net.ListenConfig
+	for i := range cfg.Workers {
+		addr := cfg.ownAddr(i)
+		ln, err := lc.Listen(ctx, "tcp", addr)
+		if err != nil {
+			closeAll(files)
+			return nil, fmt.Errorf("supervise: own address of worker %d: %w", i+1, err)
+		}
+		// The file is a duplicate that keeps the socket open on its own.
+		f, err := ln.(*net.TCPListener).File()
+		ln.Close()
+		if err != nil {
+			closeAll(files)
+			return nil, fmt.Errorf("supervise: own address of worker %d (%s): %w", i+1, addr, err)
+		}
+		files = append(files, f)
+	}
+	return files, nil
+}
+
+func closeAll(files []*os.File) {
+	for _, f := range files {
+		f.Close()
+	}
 }
 
 // keep runs slot i, whose first process is p, until ctx is cancelled.

@@ -154,6 +154,10 @@ func TestSuperviseRejectsBadConfig(t *testing.T) {
 		{"port zero", prefork.Config{Workers: 2, Addr: "127.0.0.1:0"}, "port 0"},
 		{"no port", prefork.Config{Workers: 2, Addr: "127.0.0.1"}, "address"},
 		{"negative backoff", prefork.Config{Workers: 1, Addr: "127.0.0.1:8080", RestartBackoff: -time.Second}, "negative"},
+		{"own port zero", prefork.Config{Workers: 2, Addr: "127.0.0.1:8080", OwnAddr: "127.0.0.1:0"}, "give a port"},
+		{"own ports past 65535", prefork.Config{Workers: 3, Addr: "127.0.0.1:8080", OwnAddr: "127.0.0.1:65534"}, "past 65535"},
+		{"own ports take in the shared one", prefork.Config{Workers: 4, Addr: "127.0.0.1:8082", OwnAddr: "127.0.0.1:8080"}, "take in the shared"},
+		{"own address without port", prefork.Config{Workers: 1, Addr: "127.0.0.1:8080", OwnAddr: "127.0.0.1"}, "own address"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -228,5 +232,91 @@ func TestListenSharesThePort(t *testing.T) {
 	defer b.Close()
 	if got, want := b.Addr().String(), a.Addr().String(); got != want {
 		t.Errorf("second listener on %s, want %s", got, want)
+	}
+}
+
+// TestOwnListenersReachEachWorker asks each worker's own port many times on
+// fresh connections: unlike the shared port, where the kernel picks, every
+// answer must come from that port's worker.
+func TestOwnListenersReachEachWorker(t *testing.T) {
+	first := mustFreePorts(t, 3)
+	r := mustStartSupervisor(t, prefork.Config{Workers: 3, OwnAddr: "127.0.0.1:" + strconv.Itoa(first)})
+	c := freshClient()
+	for slot := 1; slot <= 3; slot++ {
+		own := "127.0.0.1:" + strconv.Itoa(first+slot-1)
+		waitFor(t, 10*time.Second, "worker "+strconv.Itoa(slot)+" on its own port", func() bool {
+			_, err := ask(c, own)
+			return err == nil
+		})
+		for range 10 {
+			info, err := ask(c, own)
+			if err != nil {
+				t.Fatalf("own port %s: %v", own, err)
+			}
+			if info.ID != slot || info.OwnAddr != own {
+				t.Fatalf("own port %s answered by worker %d (own %q), want worker %d", own, info.ID, info.OwnAddr, slot)
+			}
+		}
+	}
+	// The shared port still spreads over all three.
+	seen := map[int]bool{}
+	for i := 0; i < 300 && len(seen) < 3; i++ {
+		if info, err := ask(c, r.addr); err == nil {
+			seen[info.ID] = true
+		}
+	}
+	if len(seen) != 3 {
+		t.Errorf("shared port reached workers %v, want all 3", seen)
+	}
+}
+
+// TestOwnListenerOutlivesItsWorker kills a worker and asks its own port at
+// once: the supervisor holds the socket, so the connection waits in its
+// backlog for the restarted worker instead of being refused, and the answer
+// is the new process of the same slot.
+func TestOwnListenerOutlivesItsWorker(t *testing.T) {
+	first := mustFreePorts(t, 2)
+	r := mustStartSupervisor(t, prefork.Config{Workers: 2, OwnAddr: "127.0.0.1:" + strconv.Itoa(first),
+		RestartBackoff: 200 * time.Millisecond})
+	c := freshClient()
+	own := "127.0.0.1:" + strconv.Itoa(first+1)
+	var victim workerInfo
+	waitFor(t, 10*time.Second, "worker 2 on its own port", func() bool {
+		info, err := ask(c, own)
+		victim = info
+		return err == nil
+	})
+	if err := syscall.Kill(victim.PID, syscall.SIGKILL); err != nil {
+		t.Fatalf("kill worker 2: %v", err)
+	}
+	waitFor(t, 5*time.Second, "worker 2 to die", func() bool { return !alive(victim.PID) })
+	reborn, err := ask(c, own)
+	if err != nil {
+		t.Fatalf("own port of a restarting worker: %v, want the connection to wait for the restart", err)
+	}
+	if reborn.ID != 2 || reborn.PID == victim.PID || reborn.Restarts != 1 {
+		t.Errorf("after the kill, own port answered %+v; want worker 2, a new pid (was %d), restarts 1", reborn, victim.PID)
+	}
+	if got, want := r.sup.Status().Slots[0].Restarts, 0; got != want {
+		t.Errorf("worker 1 restarts = %d, want %d", got, want)
+	}
+}
+
+func TestSuperviseFailsFastOnBusyOwnPort(t *testing.T) {
+	first := mustFreePorts(t, 2)
+	busy, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(first+1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err = prefork.Supervise(ctx, prefork.Config{Workers: 2, Addr: mustFreeAddr(t),
+		OwnAddr: "127.0.0.1:" + strconv.Itoa(first), Args: []string{"-test.run=^$"}, Logf: t.Logf})
+	if err == nil {
+		t.Fatal("Supervise with worker 2's own port busy = nil, want an error")
+	}
+	if want := busy.Addr().String(); !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "worker 2") {
+		t.Errorf("error %q does not name worker 2 and %s", err, want)
 	}
 }

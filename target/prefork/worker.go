@@ -1,7 +1,9 @@
 package prefork
 
 import (
+	"errors"
 	"fmt"
+	"net"
 	"os"
 	"strconv"
 )
@@ -13,7 +15,15 @@ const (
 	// EnvWorkerRestarts carries how many times the slot was restarted before
 	// this process was started.
 	EnvWorkerRestarts = "TARGET_WORKER_RESTARTS"
+	// EnvWorkerOwnAddr carries the address of the worker's own listener
+	// (Config.OwnAddr), passed as file descriptor ownListenerFD; empty when
+	// the worker has none.
+	EnvWorkerOwnAddr = "TARGET_WORKER_OWN_ADDR"
 )
+
+// ownListenerFD is where a worker finds its own listener: the first of
+// exec.Cmd.ExtraFiles, after stdin, stdout and stderr.
+const ownListenerFD = 3
 
 // Worker identifies the current process when it is a forked worker.
 type Worker struct {
@@ -21,6 +31,9 @@ type Worker struct {
 	ID int
 	// Restarts is how many times this slot was restarted before this process.
 	Restarts int
+	// OwnAddr is the address of the listener the supervisor keeps for this
+	// slot alone (Config.OwnAddr), "" when there is none.
+	OwnAddr string
 }
 
 // Current reports which worker this process is, from the environment the
@@ -35,7 +48,30 @@ func Current() (Worker, bool) {
 	if err != nil {
 		return Worker{}, false
 	}
+	w.OwnAddr = os.Getenv(EnvWorkerOwnAddr)
 	return w, true
+}
+
+// OwnListener returns the listener the supervisor keeps for this worker's
+// slot alone (see Config.OwnAddr). Call it once, from the worker: it takes
+// over the inherited descriptor. Close the listener when done with it; the
+// supervisor's copy keeps the port for the next worker of the slot.
+func (w Worker) OwnListener() (net.Listener, error) {
+	if w.OwnAddr == "" {
+		return nil, errors.New("prefork: this worker has no own listener (Config.OwnAddr is empty)")
+	}
+	f := os.NewFile(ownListenerFD, "own listener "+w.OwnAddr)
+	if f == nil {
+		return nil, fmt.Errorf("prefork: own listener %s: no descriptor %d", w.OwnAddr, ownListenerFD)
+	}
+	// FileListener works on a duplicate, so the inherited one is closed
+	// either way.
+	ln, err := net.FileListener(f)
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("prefork: own listener %s: %w", w.OwnAddr, err)
+	}
+	return ln, nil
 }
 
 // env returns the environment entries that make Current return w in a child.
@@ -43,6 +79,8 @@ func (w Worker) env() []string {
 	return []string{
 		EnvWorkerID + "=" + strconv.Itoa(w.ID),
 		EnvWorkerRestarts + "=" + strconv.Itoa(w.Restarts),
+		// Set even when empty, so that none is inherited by mistake.
+		EnvWorkerOwnAddr + "=" + w.OwnAddr,
 	}
 }
 

@@ -42,6 +42,8 @@ func TestCurrent(t *testing.T) {
 		wantOK bool
 	}{
 		{name: "worker", env: map[string]string{EnvWorkerID: "3", EnvWorkerRestarts: "2"}, want: Worker{ID: 3, Restarts: 2}, wantOK: true},
+		{name: "worker with its own listener", env: map[string]string{EnvWorkerID: "2", EnvWorkerOwnAddr: "127.0.0.1:9101"},
+			want: Worker{ID: 2, OwnAddr: "127.0.0.1:9101"}, wantOK: true},
 		{name: "malformed", env: map[string]string{EnvWorkerID: "x"}},
 	}
 	for _, tt := range tests {
