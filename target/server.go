@@ -114,7 +114,40 @@ func (s *Server) Handler() http.Handler { return s.echo }
 // it stops accepting, lets requests in flight finish for at most the
 // shutdown timeout, and closes ln. It returns nil after a clean shutdown.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := s.httpServer(ctx)
+	return s.serveUntilDone(ctx, s.httpServer(ctx), ln)
+}
+
+// ServeMetrics answers GET /metrics, and nothing else, on ln until ctx
+// ends, then shuts down like Serve. It is the worker's own metrics endpoint,
+// for a Prometheus that scrapes every worker as a target of its own (see
+// prefork.Config.OwnAddr); /metrics on the main listener stays as it was.
+// Scrapes here are not requests of the service: they bypass the observer
+// and the thread limiter, so a Prometheus scraping every second moves none
+// of the counters a gate reads (target_requests_total, requests in flight)
+// and a worker whose threads are all busy still reports.
+func (s *Server) ServeMetrics(ctx context.Context, ln net.Listener) error {
+	metrics := s.m.handler()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(headerInstance, s.cfg.Instance)
+		w.Header().Set(headerWorker, s.worker)
+		metrics.ServeHTTP(w, r)
+	})
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       90 * time.Second,
+		ErrorLog:          log.New(logfWriter(s.cfg.Logf), "metrics ", 0),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	return s.serveUntilDone(ctx, srv, ln)
+}
+
+// serveUntilDone runs srv on ln until ctx ends, then shuts it down within
+// the shutdown timeout; nil after a clean shutdown.
+func (s *Server) serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -25,6 +25,10 @@ func TestRunExitCodes(t *testing.T) {
 			exitUsage, "--workers must be 0..64"},
 		{"circuit off is not an option", []string{"serve", "--workers", "0", "--redis-addr", "x:1", "--circuit-failures", "0"},
 			exitUsage, "--circuit-failures must be positive"},
+		{"metrics port missing", []string{"serve", "--workers", "0", "--redis-addr", "x:1", "--metrics-listen", "127.0.0.1"}, exitUsage, "--metrics-listen"},
+		{"metrics ports past 65535", []string{"serve", "--workers", "4", "--redis-addr", "x:1", "--metrics-listen", "127.0.0.1:65534"}, exitUsage, "past 65535"},
+		{"metrics ports take in the shared one", []string{"serve", "--workers", "4", "--redis-addr", "x:1", "--listen", "127.0.0.1:9102", "--metrics-listen", "127.0.0.1:9100"},
+			exitUsage, "take in --listen"},
 		{"bad backend", []string{"lb", "--backends", "ftp://x"}, exitUsage, "scheme must be http or https"},
 		{"stray argument", []string{"lb", "extra"}, exitUsage, "unexpected arguments"},
 	}

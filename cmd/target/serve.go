@@ -9,6 +9,7 @@ import (
 	"log"
 	"net"
 	"os"
+	"strconv"
 	"time"
 
 	"loadharness/target"
@@ -19,6 +20,9 @@ import (
 type serveFlags struct {
 	listen  string
 	workers int
+	// metricsListen is where each worker serves its own metrics, alone:
+	// worker N on its port + N - 1; "" serves none.
+	metricsListen string
 }
 
 // serve runs one instance: a supervisor of --workers worker processes, one
@@ -36,7 +40,14 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		return serveOn(ctx, cfg, ln)
+		var own net.Listener
+		if w.OwnAddr != "" {
+			if own, err = w.OwnListener(); err != nil {
+				ln.Close()
+				return err
+			}
+		}
+		return serveOn(ctx, cfg, ln, own)
 	}
 	cfg.Logf = newLogf(stderr, cfg.Instance, 0)
 	if sf.workers == 0 {
@@ -45,11 +56,19 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("listen: %w", err)
 		}
-		return serveOn(ctx, cfg, ln)
+		var own net.Listener
+		if sf.metricsListen != "" {
+			if own, err = lc.Listen(ctx, "tcp", sf.metricsListen); err != nil {
+				ln.Close()
+				return fmt.Errorf("metrics listen: %w", err)
+			}
+		}
+		return serveOn(ctx, cfg, ln, own)
 	}
 	err = prefork.Supervise(ctx, prefork.Config{
 		Workers: sf.workers,
 		Addr:    sf.listen,
+		OwnAddr: sf.metricsListen,
 		Stderr:  stderr,
 		// Workers get their own graceful shutdown plus a little, before the
 		// supervisor resorts to SIGKILL.
@@ -62,17 +81,36 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	return nil
 }
 
-// serveOn runs a target.Server on ln until ctx ends.
-func serveOn(ctx context.Context, cfg target.Config, ln net.Listener) error {
+// serveOn runs a target.Server on ln until ctx ends, and its metrics
+// alone on metrics when that is not nil. When either stops serving, the
+// other shuts down too, so a worker whose metrics listener broke exits
+// and is restarted rather than serving unseen.
+func serveOn(ctx context.Context, cfg target.Config, ln, metrics net.Listener) error {
 	srv, err := target.NewServer(ctx, cfg)
 	if err != nil {
 		_ = ln.Close()
+		if metrics != nil {
+			_ = metrics.Close()
+		}
 		return err
 	}
 	cfg.Logf("serving on %s (sessions %s, data sets %s, %d threads)",
 		ln.Addr(), cfg.SessionStore, cfg.DatasetStore, cfg.Threads)
+	if metrics == nil {
+		return errors.Join(srv.Serve(ctx, ln), srv.Close())
+	}
+	cfg.Logf("metrics alone on %s", metrics.Addr())
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	metricsErr := make(chan error, 1)
+	go func() {
+		err := srv.ServeMetrics(ctx, metrics)
+		cancel()
+		metricsErr <- err
+	}()
 	err = srv.Serve(ctx, ln)
-	return errors.Join(err, srv.Close())
+	cancel()
+	return errors.Join(err, <-metricsErr, srv.Close())
 }
 
 // parseServe reads serve's flags and environment and checks them all.
@@ -85,6 +123,7 @@ func parseServe(args []string, stderr io.Writer) (target.Config, serveFlags, err
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.StringVar(&sf.listen, "listen", sf.listen, "host:port to serve on")
 	fs.IntVar(&sf.workers, "workers", sf.workers, "worker processes sharing the port; 0 serves in this process")
+	fs.StringVar(&sf.metricsListen, "metrics-listen", "", "host:port where each worker also serves /metrics alone, for a Prometheus to scrape every worker: worker N on port+N-1 (with --workers 0, the port itself); scrapes there are not counted as requests")
 	fs.StringVar(&cfg.Instance, "instance", cfg.Instance, "instance name sent as X-Instance")
 	fs.StringVar(&cfg.RedisAddr, "redis-addr", "", "Redis host:port (needed by the redis stores)")
 	fs.StringVar(&cfg.SessionStore, "session-store", cfg.SessionStore, "where sessions live: redis or memory")
@@ -112,6 +151,11 @@ func parseServe(args []string, stderr io.Writer) (target.Config, serveFlags, err
 	if _, _, err := net.SplitHostPort(sf.listen); err != nil {
 		problems = append(problems, fmt.Errorf("--listen %q: %w", sf.listen, err))
 	}
+	if sf.metricsListen != "" {
+		if err := checkMetricsListen(sf); err != nil {
+			problems = append(problems, err)
+		}
+	}
 	if err := cfg.Validate(); err != nil {
 		problems = append(problems, err)
 	}
@@ -135,6 +179,29 @@ func parseServe(args []string, stderr io.Writer) (target.Config, serveFlags, err
 		return cfg, sf, usageError(stderr, "serve", err)
 	}
 	return cfg, sf, nil
+}
+
+// checkMetricsListen checks --metrics-listen against --listen and
+// --workers: a port, room for every worker's port, none of them the
+// shared one.
+func checkMetricsListen(sf serveFlags) error {
+	host, port, err := net.SplitHostPort(sf.metricsListen)
+	if err != nil {
+		return fmt.Errorf("--metrics-listen %q: %w", sf.metricsListen, err)
+	}
+	first, err := strconv.Atoi(port)
+	if err != nil || first < 1 || first > 65535 {
+		return fmt.Errorf("--metrics-listen %q: want a port 1..65535 (worker N serves on port+N-1)", sf.metricsListen)
+	}
+	last := first + max(sf.workers, 1) - 1
+	if last > 65535 {
+		return fmt.Errorf("--metrics-listen %q: %d workers need ports %d..%d, past 65535", sf.metricsListen, sf.workers, first, last)
+	}
+	lhost, lport, err := net.SplitHostPort(sf.listen)
+	if p, perr := strconv.Atoi(lport); err == nil && perr == nil && lhost == host && p >= first && p <= last {
+		return fmt.Errorf("--metrics-listen %q: ports %d..%d take in --listen %s", sf.metricsListen, first, last, sf.listen)
+	}
+	return nil
 }
 
 // newLogf returns a Logf that prefixes lines with the instance and worker.
