@@ -25,6 +25,7 @@ Usage:
   loadtest validate FILE|--suite NAME [--target URL] [--metrics-url URL]
   loadtest capacity --suite NAME|FILE [--scenario NAME] [--by users|rate] [--grid workers=1,2,4 instances=1,2,3 [--cost ...]] [--before S --after S] [--out DIR]
   loadtest report DIR|RESULTS-FILE... [--out DIR]
+  loadtest collect --shards N --out DIR [--listen ADDR]   (the shards send with: run --shard I/N --push URL)
   loadtest compare BASELINE [BASELINE...] NEW [--format text|markdown|json]
   loadtest export vegeta DIR|RESULTS-FILE [--scenario NAME] [--phases main|all|LIST] [-o FILE]
   loadtest init [--target URL] [FILE]
@@ -57,6 +58,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdCapacity(ctx, args[1:], stdout, stderr)
 	case "report":
 		return cmdReport(ctx, args[1:], stdout, stderr)
+	case "collect":
+		return cmdCollect(ctx, args[1:], stdout, stderr)
 	case "compare":
 		return cmdCompare(ctx, args[1:], stdout, stderr)
 	case "export":

@@ -38,6 +38,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	shard := fs.String("shard", "", "run only slice I/N of every scenario (I from 0, as JOB_COMPLETION_INDEX); merge the shards with 'loadtest report'")
 	serviceVersion := fs.String("service-version", "", "version of the service under test, which the report and environment.json carry")
 	startAt := fs.String("start-at", "", "RFC 3339 time to start the load at once the stack is up, so the shards of a run start together (at most 1h ahead)")
+	push := fs.String("push", "", "with --shard: send the run directory to 'loadtest collect' at this URL once the run ends (no shared volume needed)")
 	positional, err := parseFlagsAnywhere(fs, args)
 	if err != nil {
 		return flagExit(fs, err, stderr)
@@ -61,6 +62,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if err == nil && *metricsURL != "" {
 		err = external.CheckURL("--metrics-url", *metricsURL)
+	}
+	if err == nil && *push != "" {
+		err = checkPush(*push, *shard)
 	}
 	if err == nil && *baseline != "" {
 		if _, statErr := os.Stat(*baseline); statErr != nil {
@@ -160,6 +164,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "summary: %s\n", filepath.Join(*outDir, rundir.SummaryFile))
 	if *shard != "" {
 		fmt.Fprintf(stdout, "shard %s: verdict %s is provisional; merge the shards with 'loadtest report DIR... --out DIR'\n", *shard, summary.Verdict)
+	}
+	if *push != "" {
+		spec, _ := suite.ParseShard(*shard) // checked before the run
+		if err := pushRun(ctx, *push, spec.Index, spec.Count, *outDir, logf); err != nil {
+			fmt.Fprintf(stderr, "loadtest: %v; the shard's run stays in %s\n", err, *outDir)
+			return loadharness.ExitHarness
+		}
+		fmt.Fprintf(stdout, "shard %s: sent to %s\n", *shard, *push)
 	}
 	code := shardExitCode(*shard != "", summary)
 	if *baseline != "" {

@@ -47,8 +47,9 @@ scenarios:
 `
 
 // TestShardedRunMatchesWholeRun runs one suite whole, then as 3 `loadtest
-// run --shard I/3` processes started together, all against one process
-// stack, merges the shards with `loadtest report` and compares.
+// run --shard I/3 --push URL` processes started together, all against one
+// process stack; `loadtest collect` receives and merges the shards, and the
+// merge is compared with the whole run.
 func TestShardedRunMatchesWholeRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("process stack and four runs: skipped in -short mode")
@@ -77,6 +78,10 @@ func TestShardedRunMatchesWholeRun(t *testing.T) {
 		t.Fatalf("whole run exit = %d, want %d (the impossible gate fails)\n%s", code, loadharness.ExitFail, stderr)
 	}
 
+	// The shards send their runs to a collector, as shards on separate
+	// hosts do; it merges them once all three have reported.
+	collected := filepath.Join(dir, "collected")
+	collectURL, collectDone := startCollector(t, ctx, "--shards", "3", "--out", collected, "--quiet")
 	startAt := time.Now().Add(3 * time.Second).UTC().Format(time.RFC3339)
 	shardDirs := make([]string, 3)
 	var wg sync.WaitGroup
@@ -86,7 +91,7 @@ func TestShardedRunMatchesWholeRun(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			args := append(common, "--out", shardDirs[i], "--shard", fmt.Sprintf("%d/3", i), "--start-at", startAt)
+			args := append(common, "--out", shardDirs[i], "--shard", fmt.Sprintf("%d/3", i), "--start-at", startAt, "--push", collectURL)
 			out, err := exec.CommandContext(ctx, filepath.Join(binDir, "loadtest"), args...).CombinedOutput()
 			if err != nil {
 				errs[i] = fmt.Errorf("shard %d: %w\n%s", i, err, out)
@@ -99,11 +104,20 @@ func TestShardedRunMatchesWholeRun(t *testing.T) {
 			t.Fatal(err) // a shard's failed gates still exit 0
 		}
 	}
-
-	mergedDir := filepath.Join(dir, "merged")
-	code, _, stderr := loadtest(t, append([]string{"report", "--quiet", "--out", mergedDir}, shardDirs...)...)
+	if code, out := collectDone(); code != loadharness.ExitFail {
+		t.Fatalf("collect exit = %d, want %d (the merged run's verdict)\n%s\ninvalid: %q", code, loadharness.ExitFail, out,
+			readSummary(t, filepath.Join(collected, "merged")).InvalidReasons)
+	}
+	mergedDir := filepath.Join(collected, "merged")
+	// The same shards merged from their own directories, as with a shared
+	// volume, give the same report.
+	code, _, stderr := loadtest(t, append([]string{"report", "--quiet", "--out", filepath.Join(dir, "merged-local")}, shardDirs...)...)
 	if code != loadharness.ExitFail {
 		t.Fatalf("merged report exit = %d, want %d\n%s", code, loadharness.ExitFail, stderr)
+	}
+	if a, b := readSummary(t, mergedDir), readSummary(t, filepath.Join(dir, "merged-local")); gateVerdicts(a) != gateVerdicts(b) ||
+		summaryScenario(t, a, "maps").Requests != summaryScenario(t, b, "maps").Requests {
+		t.Errorf("collected merge and local merge differ:\n%s\n%s", gateVerdicts(a), gateVerdicts(b))
 	}
 	whole, merged := readSummary(t, wholeDir), readSummary(t, mergedDir)
 
