@@ -62,6 +62,22 @@ func (o Op) Holds(measured, threshold float64) bool {
 // threshold's unit: positive is headroom, negative is by how much it failed.
 // For == it is -|measured-threshold| (0 at best); for != it is the distance.
 func (o Op) Margin(measured, threshold float64) float64 {
+	m := o.margin(measured, threshold)
+	// A margin must stay JSON-encodable and must not print as "-0".
+	switch {
+	case m == 0:
+		return 0
+	case math.IsInf(m, 1):
+		return math.MaxFloat64
+	case math.IsInf(m, -1):
+		return -math.MaxFloat64
+	}
+	return m
+}
+
+// margin is Margin before it is made JSON-encodable, so that an infinite
+// value still compares as the worst.
+func (o Op) margin(measured, threshold float64) float64 {
 	var m float64
 	switch o {
 	case OpLess, OpLessEqual:
@@ -73,16 +89,27 @@ func (o Op) Margin(measured, threshold float64) float64 {
 	case OpNotEqual:
 		m = math.Abs(measured - threshold)
 	}
-	// A margin must stay JSON-encodable and must not print as "-0".
-	switch {
-	case m == 0:
-		return 0
-	case math.IsInf(m, 1):
-		return math.MaxFloat64
-	case math.IsInf(m, -1):
-		return -math.MaxFloat64
-	}
 	return m
+}
+
+// Worst returns the value of values that holds the comparison with
+// threshold by the least or fails it by the most (the least margin): the
+// largest for < and <=, the smallest for > and >=, the farthest from the
+// threshold for ==, the nearest for !=. A gate judged on many points (every
+// point of a PromQL range query) holds only if it holds at that one. NaN
+// values are skipped, being no number at all; ok is false when none is
+// left, and the gate is then not measured.
+func (o Op) Worst(threshold float64, values []float64) (worst float64, ok bool) {
+	least := math.Inf(1)
+	for _, v := range values {
+		if math.IsNaN(v) {
+			continue
+		}
+		if m := o.margin(v, threshold); !ok || m < least {
+			worst, least, ok = v, m, true
+		}
+	}
+	return worst, ok
 }
 
 // Gate is a criterion on a run's aggregates, such as "p95 < 2s". Build one
@@ -184,6 +211,41 @@ func (ms Measurers) Measure(m Metric, s Scope) (float64, bool) {
 
 var _ Measurer = Measurers(nil)
 
+// GateMeasurer is a Measurer whose answer depends on the whole gate, not
+// only on its metric: a PromQL expression gives many points over a window,
+// and the one that decides is the worst for the gate's operator and
+// threshold (Op.Worst). Gate.Evaluate asks MeasureGate when a measurer has
+// it; its Measure may then answer nothing.
+type GateMeasurer interface {
+	Measurer
+	MeasureGate(g Gate, s Scope) (value float64, ok bool)
+}
+
+// MeasureGate returns the first answer that is ok, asking a GateMeasurer
+// for the gate and any other measurer for its metric.
+func (ms Measurers) MeasureGate(g Gate, s Scope) (float64, bool) {
+	for _, measurer := range ms {
+		if v, ok := measureGate(measurer, g, s); ok {
+			return v, true
+		}
+	}
+	return 0, false
+}
+
+var _ GateMeasurer = Measurers(nil)
+
+// measureGate asks m for g on s, with the whole gate when m can use it.
+func measureGate(m Measurer, g Gate, s Scope) (float64, bool) {
+	switch m := m.(type) {
+	case nil:
+		return 0, false
+	case GateMeasurer:
+		return m.MeasureGate(g, s)
+	default:
+		return m.Measure(g.Metric, s)
+	}
+}
+
 // GateResult is a gate judged on a run: what was measured, whether it held
 // and by how much. Its JSON names are a contract with CI users.
 type GateResult struct {
@@ -213,11 +275,7 @@ func (g Gate) Evaluate(scenario string, m Measurer) GateResult {
 		Unit:      g.Metric.Kind.Unit(),
 		Threshold: g.Threshold,
 	}
-	var v float64
-	ok := false
-	if m != nil {
-		v, ok = m.Measure(g.Metric, Scope{Scenario: scenario, Step: g.Step, Phase: g.Phase})
-	}
+	v, ok := measureGate(m, g, Scope{Scenario: scenario, Step: g.Step, Phase: g.Phase})
 	if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
 		r.Missing = true
 		r.Display = fmt.Sprintf("%s = n/a (gate %s %s, not measured)",
@@ -269,6 +327,8 @@ func formatThreshold(k MetricKind, v float64) string {
 		units = []string{"%", ""}
 	case KindRate:
 		units = []string{"/s", "/m"}
+	case KindValue:
+		units = []string{""} // a PromQL value read as a percentage would claim a unit it may not have
 	default:
 		units = []string{""}
 	}
@@ -321,6 +381,10 @@ func scaleOf(k MetricKind, unit string) unitScale {
 	case KindRate:
 		if unit == "/m" {
 			return unitScale{div: 60}
+		}
+	case KindValue:
+		if unit == "%" {
+			return unitScale{pow10: -2}
 		}
 	}
 	return unitScale{}
@@ -394,6 +458,8 @@ func unitsHint(k MetricKind) string {
 		return "% or a bare fraction"
 	case KindRate:
 		return "/s, /m, rps or a bare number"
+	case KindValue:
+		return "a bare number, or % for hundredths"
 	default:
 		return "a bare number"
 	}
@@ -413,6 +479,8 @@ func acceptsUnit(k MetricKind, unit string) bool {
 		return unit == "" || unit == "%"
 	case KindRate:
 		return unit == "" || unit == "/s" || unit == "/m" || unit == "rps"
+	case KindValue:
+		return unit == "" || unit == "%"
 	default:
 		return unit == ""
 	}

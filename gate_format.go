@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Format renders v, given in k's canonical unit, for people: "734ms",
@@ -85,3 +86,17 @@ func formatSignificant(v float64, digits int) string {
 // formatNumber writes v exactly (the shortest decimal that reads back as v)
 // without an exponent, since the gate grammar has none.
 func formatNumber(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// quotePromQL writes a PromQL expression as the gate grammar's string: back
+// quotes, which need no escaping and read as the expression itself, unless
+// the expression holds a back quote, a byte that is not UTF-8 or a
+// character that does not print (a newline, a tab); then a Go string,
+// which ParseGate reads back to the same bytes.
+func quotePromQL(expr string) string {
+	if !strings.Contains(expr, "`") && utf8.ValidString(expr) && strings.IndexFunc(expr, notPrint) < 0 {
+		return "`" + expr + "`"
+	}
+	return strconv.Quote(expr)
+}
+
+func notPrint(r rune) bool { return !strconv.IsPrint(r) }

@@ -23,6 +23,11 @@ func FuzzParseGate(f *testing.F) {
 		"p(0) < 1s", "p95 < 1.2.3s", "", "{", "p(", "target:", "p95{step:", "max < 1.5m",
 		"recovery_time < 5s", "excess_errors <= 5", "reaction_time < 12s", "scale_events >= 2",
 		"flaps == 0", "scale_errors == 0", "raw_recovery_time < 1s", "flaps{step:x} == 0",
+		`promql("avg(rate(process_cpu_seconds_total{job=\"target\"}[30s]))") < 0.6`,
+		"promql(`increase(bad_counter_total[5s])`) == 0", "promql(`x`) > -5", "promql(`x`) < 60%",
+		`promql("a\tb\u00e9\x41\377") != 1`, "promql(\"x{a=`b`}\") <= 2", "promql(`a\nb`) >= 0.5",
+		"promql(`x`", "promql(`x`) {step:a} < 1", "promql(x) < 1", "promql(``) < 1", `promql("x\q") < 1`,
+		"promql < 1", "promql(`\xff`) < 1", "promql(`x`) < -", "promql(`x`) < 1s",
 	} {
 		f.Add(seed)
 	}

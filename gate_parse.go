@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // GateError is a problem in a gate's text, located at a 1-based column
@@ -27,12 +28,24 @@ const opsHint = "want <, <=, >, >=, == or !="
 //	METRIC [ "{" SELECTOR { "," SELECTOR } "}" ] OP NUMBER [UNIT]
 //	SELECTOR = "step" ":" NAME | "phase" ":" ( "setup" | "warmup" | "main" )
 //
+// or, on a PromQL expression,
+//
+//	"promql" "(" STRING ")" OP [ "-" ] NUMBER [ "%" ]
+//	STRING = a Go string in double quotes (strconv.Unquote's rules)
+//	       | a raw string in back quotes (no escapes, up to the next back quote)
+//
 // for example "p95 < 2s", "p(99.9){step:map} <= 1500ms", "error_rate < 0.1%",
-// "throughput >= 100/s" or "sessions_lost == 0". Whitespace between tokens
-// does not matter. The metric's kind decides the units the threshold may
-// carry: latencies need one of ns, us, µs, ms, s or m; ratios take % or a
-// bare fraction; rates take /s, /m, rps or nothing; counts a bare whole
-// number. Any problem is a *GateError with its column.
+// "throughput >= 100/s", "sessions_lost == 0" or
+// "promql(`avg(rate(process_cpu_seconds_total[30s]))`) < 0.6". Whitespace
+// between tokens does not matter. The metric's kind decides the units the
+// threshold may carry: latencies need one of ns, us, µs, ms, s or m; ratios
+// take % or a bare fraction; rates take /s, /m, rps or nothing; counts a
+// bare whole number; a PromQL value a bare number, negative or not, or %
+// for hundredths. A promql gate takes no selector: it is judged over each
+// scenario's main phase, and picks its series with the expression's own
+// label matchers. Only the string's form is checked here; its PromQL
+// syntax is checked by a PromQL parser (see PromQLColumn). Any problem is
+// a *GateError with its column.
 func ParseGate(text string) (Gate, error) {
 	p := gateParser{src: []rune(text)}
 	g, err := p.gate()
@@ -75,6 +88,10 @@ func (p *gateParser) gate() (Gate, error) {
 		return Gate{}, err
 	}
 	p.skipSpace()
+	if p.peek() == '{' && g.Metric.FromPrometheus() {
+		return Gate{}, p.fail(p.pos, "a promql gate takes no {step:...} or {phase:...}: it is judged over each scenario's main phase, "+
+			"and Prometheus knows nothing of steps; pick series with label matchers inside the expression")
+	}
 	if p.peek() == '{' {
 		if g.Step, g.Phase, err = p.selectors(g.Metric); err != nil {
 			return Gate{}, err
@@ -116,6 +133,11 @@ func (p *gateParser) metric() (Metric, error) {
 		return Metric{Name: targetPrefix + name, Kind: KindCount}, nil
 	case (word == "p" || word == rawPrefix+"p") && p.peek() == '(':
 		return p.parenQuantile(word == rawPrefix+"p")
+	case word == promQLWord:
+		if p.peek() != '(' {
+			return Metric{}, p.fail(p.pos, "promql needs its expression in parentheses, as a string: promql(`rate(x[1m])`)")
+		}
+		return p.promQL()
 	}
 	p.pos = save
 	return lookupMetric(word, start)
@@ -143,6 +165,114 @@ func (p *gateParser) parenQuantile(raw bool) (Metric, error) {
 	}
 	p.pos++
 	return quantileMetric(q, raw), nil
+}
+
+// promQL reads "(STRING)" after promql.
+func (p *gateParser) promQL() (Metric, error) {
+	p.pos++ // (
+	p.skipSpace()
+	at := p.pos
+	expr, _, err := p.stringLiteral()
+	if err != nil {
+		return Metric{}, err
+	}
+	if strings.TrimSpace(expr) == "" {
+		return Metric{}, p.fail(at, "empty PromQL expression in promql(...)")
+	}
+	p.skipSpace()
+	if p.peek() != ')' {
+		return Metric{}, p.fail(p.pos, "missing ) after the PromQL expression")
+	}
+	p.pos++
+	return promQLMetric(expr), nil
+}
+
+// stringLiteral reads a string in double quotes (strconv.Unquote's rules)
+// or in back quotes (verbatim up to the next back quote) and returns its
+// value and, for each byte of the value and one past its end, the position
+// in src it was written at: the start of its escape, or the closing quote.
+func (p *gateParser) stringLiteral() (string, []int, error) {
+	open := p.pos
+	quote := p.peek()
+	if quote != '"' && quote != '`' {
+		return "", nil, p.fail(open, "promql(...) takes its expression as a quoted string: "+
+			"promql(`rate(x[1m])`) or promql(\"rate(x[1m])\")")
+	}
+	end := open + 1 // the closing quote, once found
+	for ; end < len(p.src) && p.src[end] != quote; end++ {
+		if quote == '"' && p.src[end] == '\\' {
+			end++ // an escaped rune never closes the string
+		}
+	}
+	if end >= len(p.src) {
+		return "", nil, p.fail(open, "unterminated string: no closing %c", quote)
+	}
+	var value []byte
+	var at []int
+	for i := open + 1; i < end; {
+		from := len(value)
+		if quote == '`' {
+			value = utf8.AppendRune(value, p.src[i])
+			for range len(value) - from {
+				at = append(at, i)
+			}
+			i++
+			continue
+		}
+		if p.src[i] == '\n' {
+			return "", nil, p.fail(i, "newline in a \"...\" string: write \\n, or use back quotes")
+		}
+		// UnquoteChar reads one rune or escape; what it leaves says how many
+		// runes it took.
+		rest := string(p.src[i:end])
+		r, multibyte, tail, err := strconv.UnquoteChar(rest, '"')
+		if err != nil {
+			return "", nil, p.fail(i, "bad escape %s in a \"...\" string (Go's rules: \\\\ is a backslash; or use back quotes)", escapeText(rest))
+		}
+		if r < utf8.RuneSelf || !multibyte {
+			value = append(value, byte(r)) // \xNN and octal escapes are bytes
+		} else {
+			value = utf8.AppendRune(value, r)
+		}
+		for range len(value) - from {
+			at = append(at, i)
+		}
+		i += utf8.RuneCountInString(rest) - utf8.RuneCountInString(tail)
+	}
+	p.pos = end + 1
+	return string(value), append(at, end), nil
+}
+
+// escapeText is the escape at the start of s, for messages: the backslash
+// and the rune after it.
+func escapeText(s string) string {
+	r := []rune(s)
+	return string(r[:min(len(r), 2)])
+}
+
+// PromQLColumn returns the 1-based column, in the text of a promql gate, of
+// the character that byte offset of its expression (Metric.PromQL) was
+// written as, escapes and multibyte runes counted as they were written, so
+// that a PromQL parser's error inside the expression points at its place in
+// a suite file. An offset past the end is the closing quote's column, a
+// negative one the first character's. ok is false when text is not a
+// promql gate that parses.
+func PromQLColumn(text string, offset int) (column int, ok bool) {
+	g, err := ParseGate(text)
+	if err != nil || !g.Metric.FromPrometheus() {
+		return 0, false
+	}
+	p := gateParser{src: []rune(text)}
+	p.skipSpace()
+	p.take(isMetricRune) // promql
+	p.skipSpace()
+	p.pos++ // (
+	p.skipSpace()
+	_, at, err := p.stringLiteral()
+	if err != nil {
+		return 0, false // unreachable: text parsed
+	}
+	return at[min(max(offset, 0), len(at)-1)] + 1, true
 }
 
 // lookupMetric resolves a metric word that is not p(...) or target:NAME.
@@ -283,13 +413,22 @@ func (p *gateParser) threshold(m Metric, op Op) (float64, error) {
 	if p.eof() {
 		return 0, p.fail(at, "missing threshold after %s", op)
 	}
+	sign := ""
 	if p.peek() == '-' {
-		return 0, p.fail(at, "threshold must not be negative")
+		if m.Kind != KindValue {
+			return 0, p.fail(at, "threshold must not be negative")
+		}
+		sign = "-" // a PromQL value may be: deriv(queue_depth[1m]) > -5
+		p.pos++
 	}
 	tok := p.take(isNumberRune)
 	if tok == "" {
+		if p.eof() {
+			return 0, p.fail(at, "missing threshold after %s", op)
+		}
 		return 0, p.fail(at, "missing threshold after %s, found %q", op, p.token())
 	}
+	tok = sign + tok
 	n, err := strconv.ParseFloat(tok, 64)
 	if err != nil {
 		if errors.Is(err, strconv.ErrRange) {

@@ -10,7 +10,7 @@ import (
 // suggestionCandidates are the names a typo is compared with: every named
 // metric and the quantiles people write most.
 var suggestionCandidates = func() []string {
-	names := []string{"p50", "p90", "p95", "p99", "p99.9", "p99.99", "raw_p95", "raw_p99"}
+	names := []string{"p50", "p90", "p95", "p99", "p99.9", "p99.99", "raw_p95", "raw_p99", promQLWord}
 	for name := range namedMetrics {
 		names = append(names, name)
 	}

@@ -252,7 +252,7 @@ func TestKindFormat(t *testing.T) {
 }
 
 func TestKindForUnit(t *testing.T) {
-	for _, k := range []loadharness.MetricKind{loadharness.KindLatency, loadharness.KindRatio, loadharness.KindRate, loadharness.KindCount} {
+	for _, k := range []loadharness.MetricKind{loadharness.KindLatency, loadharness.KindRatio, loadharness.KindRate, loadharness.KindCount, loadharness.KindValue} {
 		got, ok := loadharness.KindForUnit(k.Unit())
 		if !ok || got != k {
 			t.Errorf("KindForUnit(%q) = %v, %v, want %v, true", k.Unit(), got, ok, k)

@@ -18,9 +18,12 @@ const (
 	KindRate
 	// KindCount is a number of events.
 	KindCount
+	// KindValue is a plain number whose unit the harness does not know:
+	// what a PromQL expression gives (a share of a core, a queue's depth).
+	KindValue
 )
 
-// String returns "latency", "ratio", "rate" or "count".
+// String returns "latency", "ratio", "rate", "count" or "value".
 func (k MetricKind) String() string {
 	switch k {
 	case KindLatency:
@@ -31,13 +34,15 @@ func (k MetricKind) String() string {
 		return "rate"
 	case KindCount:
 		return "count"
+	case KindValue:
+		return "value"
 	default:
 		return fmt.Sprintf("kind(%d)", uint8(k))
 	}
 }
 
 // Unit names k's canonical unit as written in GateResult.Unit: "ms",
-// "ratio", "/s" or "count".
+// "ratio", "/s" or "count"; "" for a KindValue, which has none.
 func (k MetricKind) Unit() string {
 	switch k {
 	case KindLatency:
@@ -56,7 +61,7 @@ func (k MetricKind) Unit() string {
 // KindForUnit is the inverse of MetricKind.Unit, for readers of a summary
 // that only carries the unit.
 func KindForUnit(unit string) (MetricKind, bool) {
-	for _, k := range []MetricKind{KindLatency, KindRatio, KindRate, KindCount} {
+	for _, k := range []MetricKind{KindLatency, KindRatio, KindRate, KindCount, KindValue} {
 		if k.Unit() == unit {
 			return k, true
 		}
@@ -119,6 +124,9 @@ const rawPrefix = "raw_"
 // targetPrefix marks a counter scraped from the target's Prometheus metrics.
 const targetPrefix = "target:"
 
+// promQLWord opens a gate on a PromQL expression: promql(`EXPR`).
+const promQLWord = "promql"
+
 // Metric is what a gate measures. Name is canonical ("p99.9", never
 // "p(99.9)"), so two gates on the same metric compare equal.
 type Metric struct {
@@ -132,6 +140,10 @@ type Metric struct {
 	// Raw selects the raw latency (from Sent) instead of the latency
 	// corrected for coordinated omission (from Intended).
 	Raw bool
+	// PromQL is the expression of a promql(...) gate, unquoted, exactly as
+	// written (Name holds it quoted, as the gate's canonical text does);
+	// "" for every other metric.
+	PromQL string
 }
 
 // Base is the metric's name without the "raw_" prefix, so a Measurer can
@@ -151,6 +163,17 @@ func (m Metric) TargetName() string {
 // harness can.
 func (m Metric) FromTarget() bool {
 	return m.Name == MetricSerializationErrors || strings.HasPrefix(m.Name, targetPrefix)
+}
+
+// FromPrometheus reports whether the metric is a PromQL expression,
+// answered by a Prometheus over each scenario's main phase: neither the
+// aggregates of results nor the target's own counters can answer it.
+func (m Metric) FromPrometheus() bool { return m.PromQL != "" }
+
+// promQLMetric is the metric of a promql(...) gate on expr, named by its
+// canonical text so that two spellings of one expression compare equal.
+func promQLMetric(expr string) Metric {
+	return Metric{Name: promQLWord + "(" + quotePromQL(expr) + ")", Kind: KindValue, PromQL: expr}
 }
 
 // FromEvents reports whether the metric is measured around the scenario's
@@ -199,4 +222,5 @@ var namedMetrics = map[string]Metric{
 const knownMetricsHint = "want p50..p99.99, p(99.9), raw_p99, min, max, mean, median, " +
 	"error_rate, availability, check_rate, throughput, requests, errors, " +
 	"sessions_checked, sessions_lost, checks_failed, dropped, skipped, serialization_errors, " +
-	"recovery_time, excess_errors, reaction_time, scale_events, flaps, scale_errors or target:NAME"
+	"recovery_time, excess_errors, reaction_time, scale_events, flaps, scale_errors, target:NAME " +
+	"or promql(`EXPR`)"
