@@ -20,7 +20,9 @@ const DefaultStartTimeout = 30 * time.Second
 
 // Provider is the provider that runs the stack as local processes: a
 // redis-server (or an embedded Redis when none is installed), N `target
-// serve` instances with their workers, and `target lb` in front.
+// serve` instances with their workers, and `target lb` in front; with
+// StackShape.Prometheus, also Debian's prometheus, scraping every worker's
+// own metrics port, and the stack is then a stack.Prometheuser.
 type Provider struct {
 	// TargetBin is the path of the cmd/target binary.
 	TargetBin string
@@ -78,6 +80,17 @@ func (p *Provider) Start(ctx context.Context, shape loadharness.StackShape) (_ s
 	if err != nil {
 		return nil, err
 	}
+	if shape.Prometheus {
+		// Started early: its storage opens while the instances start, and
+		// it reads each instance's targets file as it appears.
+		promDir := filepath.Join(p.Dir, "prometheus")
+		if err := os.MkdirAll(promDir, 0o755); err != nil {
+			return nil, fmt.Errorf("start prometheus: %w", err)
+		}
+		if s.prom, err = startPrometheus(promDir, filepath.Join(p.Dir, "prometheus.log"), p.Track); err != nil {
+			return nil, err
+		}
+	}
 	if s.embedded {
 		p.logf("WARNING: %s", embeddedRedisWarning)
 	}
@@ -99,7 +112,40 @@ func (p *Provider) Start(ctx context.Context, shape loadharness.StackShape) (_ s
 	if err := s.waitBalanced(ctx); err != nil {
 		return nil, err
 	}
-	return s, nil
+	if s.prom == nil {
+		return s, nil
+	}
+	if err := s.waitPrometheus(ctx); err != nil {
+		return nil, err
+	}
+	return &prometheusStack{s}, nil
+}
+
+// prometheusStack is a process stack that brought up its own Prometheus:
+// only such a stack is a stack.Prometheuser.
+type prometheusStack struct{ *processStack }
+
+var _ stack.Prometheuser = prometheusStack{}
+
+// PrometheusURL is the base URL of the stack's Prometheus.
+func (s prometheusStack) PrometheusURL() string { return s.prom.url }
+
+// waitPrometheus waits until Prometheus is ready and has scraped every
+// worker of every instance once.
+func (s *processStack) waitPrometheus(ctx context.Context) error {
+	logPath := filepath.Join(s.cfg.Dir, "prometheus.log")
+	if err := s.waitProcessHTTP(ctx, s.prom.proc, s.prom.url+"/-/ready"); err != nil {
+		return fmt.Errorf("start prometheus: %w (log: %s)", err, logPath)
+	}
+	var want []stack.WorkerTarget
+	for _, in := range s.instances {
+		want = append(want, in.workerTargets(s.shape.Workers)...)
+	}
+	if err := stack.WaitPrometheusScrapes(ctx, s.prom.url, want); err != nil {
+		return fmt.Errorf("start prometheus: %w (log: %s)", err, logPath)
+	}
+	s.cfg.logf("prometheus: %s (pid %d) scrapes %d workers", s.prom.url, s.prom.proc.Pid(), len(want))
+	return nil
 }
 
 func (p *Provider) logf(format string, args ...any) {
@@ -116,6 +162,8 @@ type processStack struct {
 	// faults is the proxy the instances reach Redis through; nil without
 	// fault actions.
 	faults *redisFaults
+	// prom is the stack's own Prometheus; nil unless the shape asks.
+	prom *prometheusServer
 
 	mu        sync.Mutex
 	instances []*instanceProcess // index i-1 is instance i; nil once removed
@@ -128,7 +176,15 @@ type instanceProcess struct {
 	name string
 	url  string
 	port int
-	proc *process
+	// metricsPort is worker 1's own metrics port (worker N's is
+	// metricsPort+N-1); 0 when the workers have none (no Prometheus).
+	metricsPort int
+	proc        *process
+}
+
+// workerTargets are the instance's workers as its Prometheus scrapes them.
+func (in *instanceProcess) workerTargets(workers int) []stack.WorkerTarget {
+	return stack.InstanceTargets(in.name, "127.0.0.1", in.metricsPort, workers)
 }
 
 // exited reports whether the instance's process has ended; a nil instance
@@ -195,12 +251,21 @@ func (s *processStack) startInstance(ctx context.Context, i int) (*instanceProce
 	if s.shape.RequestTimeout > 0 {
 		args = append(args, "--request-timeout", s.shape.RequestTimeout.String())
 	}
+	metricsPort := 0
+	if s.prom != nil {
+		// Each worker serves its metrics on a port of its own, so that
+		// Prometheus scrapes every worker, not whichever the kernel picks.
+		if metricsPort, err = freeLoopbackPorts(s.shape.Workers); err != nil {
+			return nil, fmt.Errorf("start %s: %w", name, err)
+		}
+		args = append(args, "--metrics-listen", "127.0.0.1:"+strconv.Itoa(metricsPort))
+	}
 	logPath := filepath.Join(s.cfg.Dir, name+".log")
 	proc, err := startProcess(name, s.cfg.TargetBin, args, logPath, s.cfg.Track)
 	if err != nil {
 		return nil, err
 	}
-	in := &instanceProcess{name: name, url: "http://127.0.0.1:" + strconv.Itoa(port), port: port, proc: proc}
+	in := &instanceProcess{name: name, url: "http://127.0.0.1:" + strconv.Itoa(port), port: port, metricsPort: metricsPort, proc: proc}
 	s.mu.Lock()
 	for len(s.instances) < i {
 		s.instances = append(s.instances, nil)
@@ -209,6 +274,11 @@ func (s *processStack) startInstance(ctx context.Context, i int) (*instanceProce
 	s.mu.Unlock()
 	if err := s.waitProcessHTTP(ctx, proc, in.url+"/readyz"); err != nil {
 		return nil, fmt.Errorf("start %s: %w (log: %s)", name, err, logPath)
+	}
+	if s.prom != nil {
+		if err := s.prom.setInstance(name, in.workerTargets(s.shape.Workers)); err != nil {
+			return nil, fmt.Errorf("start %s: %w", name, err)
+		}
 	}
 	s.cfg.logf("%s: %s (pid %d, %d workers × %d threads)", name, in.url, proc.Pid(), s.shape.Workers, s.shape.Threads)
 	return in, nil
@@ -318,6 +388,10 @@ func (s *processStack) Add(ctx context.Context) (string, error) {
 	return in.name, s.lbBackends(ctx, "POST", in.url)
 }
 
+// Remove drains instance i out of the balancer, stops it and, with a
+// Prometheus, stops its scrapes: a removed instance is gone, where a
+// killed one stays a target whose workers are down (up == 0), as a dead
+// machine does until someone removes it.
 func (s *processStack) Remove(ctx context.Context, i int) (string, error) {
 	in, err := s.instance(i)
 	if err != nil {
@@ -327,6 +401,9 @@ func (s *processStack) Remove(ctx context.Context, i int) (string, error) {
 		return in.name, err
 	}
 	err = in.proc.stopWithin(10 * time.Second)
+	if s.prom != nil {
+		err = errors.Join(err, s.prom.dropInstance(in.name))
+	}
 	s.mu.Lock()
 	s.instances[i-1] = nil
 	s.mu.Unlock()
@@ -344,7 +421,7 @@ func (s *processStack) restartOnPort(ctx context.Context, i int, old *instancePr
 		return err
 	}
 	s.mu.Lock()
-	s.instances[i-1] = &instanceProcess{name: old.name, url: old.url, port: old.port, proc: proc}
+	s.instances[i-1] = &instanceProcess{name: old.name, url: old.url, port: old.port, metricsPort: old.metricsPort, proc: proc}
 	s.mu.Unlock()
 	return s.waitProcessHTTP(ctx, proc, old.url+"/readyz")
 }
@@ -355,7 +432,8 @@ func (s *processStack) lbBackends(ctx context.Context, method, backend string) e
 }
 
 // Close stops the balancer first (no new requests), then the instances,
-// then Redis; every step runs even when an earlier one fails.
+// then Prometheus and Redis; every step runs even when an earlier one
+// fails. Prometheus's log stays beside the others (prometheus.log).
 func (s *processStack) Close(ctx context.Context) error {
 	s.mu.Lock()
 	if s.closed {
@@ -384,6 +462,9 @@ func (s *processStack) Close(ctx context.Context) error {
 	}
 	wg.Wait()
 	errs = append(errs, instErrs...)
+	if s.prom != nil {
+		errs = append(errs, s.prom.close())
+	}
 	if s.faults != nil {
 		s.faults.Close()
 	}
