@@ -2,6 +2,7 @@ package external
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"loadharness/harness/stack"
 	"net/url"
@@ -31,8 +32,16 @@ func CheckURL(what, raw string) error {
 	return nil
 }
 
+// ErrNoPrometheus is returned by Start for a shape that asks for a
+// Prometheus: an external service has its own, which the harness reads
+// through --prometheus-url rather than bringing one up.
+var ErrNoPrometheus = errors.New("the external provider cannot bring up a Prometheus (stack: {prometheus: true}): point --prometheus-url at the one that scrapes your service, or use the process or docker provider")
+
 // Start checks the URL and returns a stack that only points at it.
 func (e Provider) Start(ctx context.Context, shape loadharness.StackShape) (stack.Stack, error) {
+	if shape.Prometheus {
+		return nil, ErrNoPrometheus
+	}
 	if err := CheckURL("external target", e.URL); err != nil {
 		return nil, err
 	}
