@@ -148,6 +148,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			work.Discard()
 		} else {
 			logf("nothing was measured; %s is as it was, and the stack's logs are in %s", *outDir, work.Dir)
+			work.Leave()
 		}
 	} else if pubErr := work.Publish(); pubErr != nil {
 		fmt.Fprintf(stderr, "loadtest: %v\n", pubErr)

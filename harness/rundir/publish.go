@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 )
 
 // A run never writes into the directory it will be read from. It writes
@@ -26,7 +28,16 @@ const (
 type Working struct {
 	// Dir is where the run writes; Final is where Publish puts it.
 	Dir, Final string
+	// lock is held from Begin to Publish or Discard (or the process's
+	// end, however it ends), so a second run writing to the same place is
+	// refused instead of taking the first one's working directory for a
+	// dead run's.
+	lock *os.File
 }
+
+// LockSuffix names the file beside a run directory whose lock its writer
+// holds. The file stays: removing it would let two runs lock two files.
+const LockSuffix = ".lock"
 
 // CrashedSuffix, with the time the dead run last wrote, names the working
 // directory of a run that died before publishing what it measured.
@@ -56,11 +67,17 @@ func Begin(final string) (w Working, stale Stale, err error) {
 	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
 		return Working{}, Stale{}, fmt.Errorf("output %s: %w", final, err)
 	}
-	w = Working{Dir: final + WorkingSuffix, Final: final}
+	lock, err := lockOutput(final)
+	if err != nil {
+		return Working{}, Stale{}, err
+	}
+	w = Working{Dir: final + WorkingSuffix, Final: final, lock: lock}
 	if stale, err = setAside(w.Dir, final); err != nil {
+		w.unlock()
 		return Working{}, Stale{}, err
 	}
 	if err := os.Mkdir(w.Dir, 0o755); err != nil {
+		w.unlock()
 		return Working{}, Stale{}, fmt.Errorf("output %s: %w", final, err)
 	}
 	return w, stale, nil
@@ -93,6 +110,7 @@ func setAside(dir, final string) (Stale, error) {
 // becomes Final.prev. On an error the working directory is left as it is,
 // so nothing measured is lost.
 func (w Working) Publish() error {
+	defer w.unlock()
 	prev := w.Final + PreviousSuffix
 	if _, err := os.Stat(w.Final); err == nil {
 		if err := os.RemoveAll(prev); err != nil {
@@ -112,5 +130,40 @@ func (w Working) Publish() error {
 
 // Discard removes the working directory of a run that measured nothing.
 func (w Working) Discard() error {
+	defer w.unlock()
 	return os.RemoveAll(w.Dir)
+}
+
+// lockOutput takes the lock of the run directory final, or says which
+// process holds it.
+func lockOutput(final string) (*os.File, error) {
+	path := final + LockSuffix
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("output %s: %w", final, err)
+	}
+	if err := tryLock(f); err != nil {
+		holder, _ := os.ReadFile(path)
+		f.Close()
+		if errors.Is(err, errLocked) {
+			return nil, fmt.Errorf("output %s: another run (pid %s) is writing it", final, strings.TrimSpace(string(holder)))
+		}
+		return nil, fmt.Errorf("output %s: lock %s: %w", final, path, err)
+	}
+	// The pid is for the message above only; the lock itself is the proof.
+	if err := f.Truncate(0); err == nil {
+		f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	}
+	return f, nil
+}
+
+// Leave gives up the output without publishing or discarding: the working
+// directory stays as it is (the logs of a stack that would not start), for
+// the next run to set aside, as a run that died leaves it.
+func (w Working) Leave() { w.unlock() }
+
+func (w Working) unlock() {
+	if w.lock != nil {
+		w.lock.Close() // closing the descriptor releases its lock
+	}
 }

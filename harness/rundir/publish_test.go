@@ -3,6 +3,7 @@ package rundir_test
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -103,6 +104,7 @@ func TestBeginKeepsADeadRunsResults(t *testing.T) {
 
 	// The second run dies before measuring: only logs in its directory.
 	mustWrite(t, filepath.Join(w.Dir, "lb.log"), "would not start")
+	w.Leave()
 	_, stale, err = rundir.Begin(final)
 	if err != nil {
 		t.Fatal(err)
@@ -121,4 +123,34 @@ func TestBeginRefusesAFile(t *testing.T) {
 	if got := mustRead(t, final); got != "not a directory" {
 		t.Errorf("the file was changed: %q", got)
 	}
+}
+
+// TestASecondRunOnTheSameOutputIsRefused: two runs writing one output at
+// once would take each other's working directory for a dead run's; the
+// second is refused until the first has published, and nothing of the
+// first is touched.
+func TestASecondRunOnTheSameOutputIsRefused(t *testing.T) {
+	final := filepath.Join(t.TempDir(), "out")
+	first, _, err := rundir.Begin(final)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(first.Dir, rundir.ResultsFile), []byte("{}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = rundir.Begin(final)
+	if err == nil || !strings.Contains(err.Error(), "another run (pid "+strconv.Itoa(os.Getpid())+") is writing it") {
+		t.Fatalf("second Begin while the first writes: %v, want a refusal naming this pid", err)
+	}
+	if _, err := os.Stat(filepath.Join(first.Dir, rundir.ResultsFile)); err != nil {
+		t.Fatalf("the refused run touched the first one's results: %v", err)
+	}
+	if err := first.Publish(); err != nil {
+		t.Fatal(err)
+	}
+	second, _, err := rundir.Begin(final)
+	if err != nil {
+		t.Fatalf("Begin after the first published: %v", err)
+	}
+	second.Discard()
 }
