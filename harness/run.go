@@ -81,6 +81,9 @@ func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (R
 	}
 	sampler := startTargetSampler(ctx, st, s.Stack.Workers, every, cfg.sampleEvery > 0)
 	agg := aggregate.New(time.Now())
+	for _, watch := range cfg.watchers {
+		watch(agg)
+	}
 	// rec measures around events (recovery_time and the like); tap feeds a
 	// scaling policy's p95 signal.
 	rec, tap := aggregate.NewRecovery(agg), newLatencyTap()
@@ -294,6 +297,7 @@ type runConfig struct {
 	skipSetup   bool
 	spawn       *Spawn
 	sampleEvery time.Duration
+	watchers    []func(*aggregate.Aggregate)
 	// serviceVersion is the version of the service under test, for the
 	// report.
 	serviceVersion string
@@ -352,6 +356,13 @@ func WithSpawn(sp Spawn) Option {
 // the run, for the report's target chart (see DefaultSampleInterval).
 func WithTargetSamples(every time.Duration) Option {
 	return func(c *runConfig) { c.sampleEvery = every }
+}
+
+// WithAggregate hands watch the run's aggregate as soon as Run creates it,
+// before any load, so that something can read it live (an exporter of
+// metrics); watch must only read it, from its own goroutines.
+func WithAggregate(watch func(*aggregate.Aggregate)) Option {
+	return func(c *runConfig) { c.watchers = append(c.watchers, watch) }
 }
 
 // WithServiceVersion names the version of the service under test, which
