@@ -28,6 +28,13 @@ type Summary struct {
 	Verdict loadharness.Verdict `json:"verdict"`
 	// Suite is the name of the suite that ran.
 	Suite string `json:"suite"`
+	// RunID identifies the run: the run_id label of the metrics it
+	// exported to Prometheus (--prometheus-listen, --remote-write), so a
+	// dashboard or a query finds this run's series. loadtest run makes one
+	// from the start time in UTC and a random suffix, like
+	// 20250729T120000Z-1a2b3c; absent in summaries written before it
+	// existed.
+	RunID string `json:"run_id,omitempty"`
 	// Provider is what brought the stack up: "process", "docker" or
 	// "external" (a service someone else runs).
 	Provider string `json:"provider"`
