@@ -95,11 +95,21 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "loadtest capacity: %v\n", err)
 		return loadharness.ExitHarness
 	}
-	defer track.Done()
+	var teardownErr error
+	defer func() {
+		if teardownErr != nil {
+			// What did not come down stays in the ledger, for the next run
+			// to remove.
+			logf("a stack did not come down cleanly (%v): the next run removes what is left", teardownErr)
+			return
+		}
+		track.Done()
+	}()
 	pf := providerFlags{name: *provider, targetURL: *targetURL, metricsURL: *metricsURL, targetBin: *targetBin,
 		redisImage: *redisImage, targetImage: *targetImage, track: track}
 	c := capacityCmd{ctx: ctx, stdout: stdout, stderr: stderr, progress: progress, logf: logf, pf: pf,
-		scenario: *scenario, by: capacity.LoadAxis(*by), search: search, explicit: *targetURL != ""}
+		scenario: *scenario, by: capacity.LoadAxis(*by), search: search, explicit: *targetURL != "",
+		teardownFailed: func(err error) { teardownErr = errors.Join(teardownErr, err) }}
 
 	switch {
 	case *before != "" || *after != "":
@@ -161,6 +171,9 @@ type capacityCmd struct {
 	search         capacity.SearchOptions
 	// explicit says the user named the target (--target).
 	explicit bool
+	// teardownFailed hears of a stack that did not come down, so that the
+	// run's ledger record is kept for the next run to clean up.
+	teardownFailed func(error)
 }
 
 // single searches one scenario's capacity on the suite's shape.
@@ -174,7 +187,7 @@ func (c capacityCmd) single(suiteName, outDir string) int {
 		return c.fail(err)
 	}
 	res, err := capacity.Search(c.ctx, capacity.Config{Suite: s, Scenario: c.scenario, By: c.by,
-		Provider: prov, Search: c.search, Progress: c.progress, Logf: c.logf, ExplicitTarget: c.explicit})
+		Provider: prov, Search: c.search, Progress: c.progress, Logf: c.logf, ExplicitTarget: c.explicit, TeardownFailed: c.teardownFailed})
 	if len(res.Curve) > 0 {
 		fmt.Fprintln(c.stdout)
 		if werr := capacity.WriteTable(c.stdout, res); werr != nil {
@@ -217,7 +230,7 @@ func (c capacityCmd) grid(suiteName, outDir string, g capacity.Grid, cost *capac
 	}
 	res, err := capacity.RunGrid(c.ctx, capacity.GridConfig{
 		Capacity: capacity.Config{Suite: s, Scenario: c.scenario, By: c.by, Provider: prov,
-			Search: c.search, Progress: c.progress, Logf: c.logf, ExplicitTarget: c.explicit},
+			Search: c.search, Progress: c.progress, Logf: c.logf, ExplicitTarget: c.explicit, TeardownFailed: c.teardownFailed},
 		Grid: g, Cost: cost,
 	})
 	if len(res.Shapes) > 0 {
@@ -266,7 +279,7 @@ func (c capacityCmd) compare(beforeName, afterName, outDir string, skipSearch bo
 	}
 	res, err := capacity.CompareShapes(c.ctx, capacity.CompareConfig{
 		Before: before, After: after, Scenario: scenario, By: c.by, Search: c.search,
-		Progress: c.progress, Logf: c.logf, ExplicitTarget: c.explicit,
+		Progress: c.progress, Logf: c.logf, ExplicitTarget: c.explicit, TeardownFailed: c.teardownFailed,
 		Provider: func(side string) (stack.Provider, error) { return c.provider(filepath.Join(outDir, side)) },
 	})
 	if len(res.Criteria) > 0 {

@@ -124,6 +124,9 @@ type Config struct {
 	// ExplicitTarget says the user named the target: only then may the
 	// load leave this machine (see CheckTarget).
 	ExplicitTarget bool
+	// TeardownFailed, when set, is told of a stack that did not come down,
+	// so that the caller keeps its crash-recovery record for the next run.
+	TeardownFailed func(error)
 }
 
 // Limits of a capacity: what stopped the search from going higher.
@@ -228,7 +231,7 @@ func Search(ctx context.Context, cfg Config) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	defer closeStack(st, logf)
+	defer closeStack(st, logf, cfg.TeardownFailed)
 	res, err := plan.searchOn(ctx, st)
 	res.Started, res.Finished = started, time.Now()
 	res.WallSeconds = res.Finished.Sub(started).Seconds()
@@ -255,11 +258,15 @@ func (p *capacityPlan) searchOn(ctx context.Context, st stack.Stack) (Result, er
 	return res, err
 }
 
-// closeStack tears st down within 30 seconds, whatever ctx the search had.
-func closeStack(st stack.Stack, logf func(string, ...any)) {
+// closeStack tears st down within 30 seconds, whatever ctx the search had,
+// and tells failed (when set) if it could not.
+func closeStack(st stack.Stack, logf func(string, ...any), failed func(error)) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := st.Close(ctx); err != nil {
 		logf("tear down: %v", err)
+		if failed != nil {
+			failed(err)
+		}
 	}
 }

@@ -2,14 +2,18 @@ package capacity_test
 
 import (
 	"context"
+	"errors"
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"loadharness"
 	"loadharness/harness/capacity"
+	"loadharness/harness/stack"
 	"loadharness/harness/stack/external"
 	"loadharness/scenarios/suite"
 )
@@ -84,5 +88,34 @@ func TestCapacitySearchFindsKnownCapacity(t *testing.T) {
 	}
 	if got, want := res.LimitedBy, capacity.LimitGates; got != want {
 		t.Errorf("limited by %q, want %q", got, want)
+	}
+}
+
+// stuckStack is a stack that will not come down.
+type stuckStack struct{ stack.Stack }
+
+func (stuckStack) Close(context.Context) error { return errors.New("instance-2 would not stop") }
+
+// TestASearchSaysWhenItsStackDidNotComeDown: the caller keeps the run's
+// crash-recovery record only if it hears of it.
+func TestASearchSaysWhenItsStackDidNotComeDown(t *testing.T) {
+	srv := httptest.NewServer(slotServer(4, 2, time.Millisecond))
+	defer srv.Close()
+	s, err := suite.Load("testdata/known.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prov := stack.ProviderFunc(func(ctx context.Context, shape loadharness.StackShape) (stack.Stack, error) {
+		st, err := external.Provider{URL: srv.URL}.Start(ctx, shape)
+		return stuckStack{st}, err
+	})
+	// The search is cut short once the stack is up; the teardown still runs.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	var heard error
+	_, _ = capacity.Search(ctx, capacity.Config{Suite: s, By: capacity.ByRate, Provider: prov,
+		ExplicitTarget: true, TeardownFailed: func(err error) { heard = err }})
+	if heard == nil || !strings.Contains(heard.Error(), "instance-2 would not stop") {
+		t.Errorf("TeardownFailed heard %v, want the stack's Close error", heard)
 	}
 }

@@ -28,6 +28,8 @@ type CompareConfig struct {
 	Search   SearchOptions
 	Progress io.Writer
 	Logf     func(format string, args ...any)
+	// TeardownFailed, when set, is told of a stack that did not come down.
+	TeardownFailed func(error)
 	// ExplicitTarget is as in Config.
 	ExplicitTarget bool
 }
@@ -113,7 +115,7 @@ func runSide(ctx context.Context, side string, s *suite.Suite, cfg CompareConfig
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", side, err)
 	}
-	defer closeStack(st, logf)
+	defer closeStack(st, logf, cfg.TeardownFailed)
 	losses := newLossSink(s)
 	run, err := harness.Run(ctx, s, st, harness.WithSink(losses), harness.WithLogf(cfg.Logf))
 	res.Summary, res.Verdict, res.Losses = run.Summary, run.Summary.Verdict, losses.report
