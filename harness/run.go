@@ -154,7 +154,11 @@ func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (R
 		runErr = fmt.Errorf("write results: %w", err)
 	}
 
-	measurer := loadharness.Measurers{agg, rec, targetDeltas}
+	// PromQL gates ask a Prometheus about each scenario's main phase, once
+	// it has scraped past the last one's end.
+	promGates, promWarnings := judgePromQL(ctx, cfg.prometheusURL, st, s, res.Outcomes, cfg.logf)
+	res.Summary.Warnings = append(res.Summary.Warnings, promWarnings...)
+	measurer := loadharness.Measurers{agg, rec, targetDeltas, promGates}
 	for _, sc := range s.Scenarios {
 		if _, ran := res.Outcomes[sc.Name]; !ran {
 			continue
@@ -301,6 +305,8 @@ type runConfig struct {
 	// serviceVersion is the version of the service under test, for the
 	// report.
 	serviceVersion string
+	// prometheusURL is the Prometheus of the promql gates (WithPrometheus).
+	prometheusURL string
 }
 
 func newConfig(opts []Option) runConfig {
