@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 
 	"loadharness"
 	"loadharness/harness/promql"
+	"loadharness/harness/stack"
 	"loadharness/harness/stack/external"
 	"loadharness/scenarios"
 	"loadharness/scenarios/suite"
@@ -192,5 +194,60 @@ func TestUnreachablePrometheusIsNotMeasured(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("warnings %q do not say the query to %s failed", res.Summary.Warnings, dead.URL)
+	}
+}
+
+// promStack is a stack that brought up its own Prometheus; only
+// PrometheusURL is asked of it here.
+type promStack struct {
+	stack.Stack
+	url string
+}
+
+func (s promStack) PrometheusURL() string { return s.url }
+
+// constantPrometheus answers every range query with one series whose one
+// point is value, and has no scrape targets to wait for.
+func constantPrometheus(tb testing.TB, value string) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if strings.HasSuffix(r.URL.Path, "/targets") {
+			fmt.Fprint(w, `{"status":"success","data":{"activeTargets":[],"droppedTargets":[]}}`)
+			return
+		}
+		fmt.Fprintf(w, `{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1796637600,%q]]}]}}`, value)
+	}))
+	tb.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestPrometheusChoice: WithPrometheus wins over the stack's own
+// Prometheus, which is used when no URL is given.
+func TestPrometheusChoice(t *testing.T) {
+	s := mustSuite(t, "name: choice\nscenarios: [{name: a, users: 1, duration: 1s, gates: [\"promql(`x`) < 10\"], steps: [{name: x, path: /x}]}]\n")
+	t0 := time.Now()
+	outcomes := map[string]scenarios.Outcome{"a": {Started: t0, Finished: t0.Add(time.Second)}}
+	flag, own := constantPrometheus(t, "2"), constantPrometheus(t, "1")
+	tests := []struct {
+		name     string
+		url      string
+		st       stack.Stack
+		measured float64
+		missing  bool
+	}{
+		{"the stack's own", "", promStack{url: own}, 1, false},
+		{"the flag wins", flag, promStack{url: own}, 2, false},
+		{"the flag alone", flag, nil, 2, false},
+		{"none", "", nil, 0, true},
+		{"a stack without one", "", promStack{}, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			gates, warnings := judgePromQL(context.Background(), tt.url, tt.st, s, outcomes, t.Logf)
+			r := s.Scenarios[0].Gates[0].Gate.Evaluate("a", gates)
+			if r.Missing != tt.missing || r.Measured != tt.measured {
+				t.Errorf("%s, warnings %q: want measured %v, missing %v", r.Display, warnings, tt.measured, tt.missing)
+			}
+		})
 	}
 }
