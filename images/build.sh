@@ -5,19 +5,24 @@
 #   loadharness/target:dev  cmd/target, static (CGO_ENABLED=0), FROM scratch
 #   loadharness/redis:dev   the host's Debian redis-server with its shared
 #                           libraries, imported from a tar of a tiny root fs
+#   loadharness/prometheus:dev
+#                           the host's Debian prometheus, packed the same way
+#                           (a stack with prometheus: true runs it)
 #
 # Each image carries a label loadharness.input=<sha256 of what went in>; when
 # the label already matches, the image is left alone, so a second run with
 # nothing changed takes about as long as a cached `go build`.
 #
-# Usage: bash images/build.sh [target|redis ...]   (default: both)
-# Env:   TARGET_IMAGE, REDIS_IMAGE override the tags; FORCE=1 rebuilds.
+# Usage: bash images/build.sh [target|redis|prometheus ...]   (default: all)
+# Env:   TARGET_IMAGE, REDIS_IMAGE, PROMETHEUS_IMAGE override the tags;
+#        FORCE=1 rebuilds.
 set -euo pipefail
 
 script=$(readlink -f "$0")
 cd "$(dirname "$script")/.."
 TARGET_IMAGE=${TARGET_IMAGE:-loadharness/target:dev}
 REDIS_IMAGE=${REDIS_IMAGE:-loadharness/redis:dev}
+PROMETHEUS_IMAGE=${PROMETHEUS_IMAGE:-loadharness/prometheus:dev}
 FORCE=${FORCE:-0}
 # The engine here has no buildx; the classic builder handles FROM scratch
 # without a pull. Saying so explicitly keeps newer CLIs from refusing.
@@ -84,22 +89,31 @@ build_target() {
   log "built $TARGET_IMAGE"
 }
 
-# redis_bin finds redis-server, installing Debian's package when it is absent.
-redis_bin() {
-  if ! command -v redis-server >/dev/null 2>&1; then
-    log "redis-server is not installed: apt-get install -y redis-server"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >&2 \
-      || { apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >&2; }
+# debian_bin NAME PACKAGE finds the program NAME, installing Debian's
+# PACKAGE when it is absent, and prints its real path.
+debian_bin() {
+  local name=$1 package=$2
+  if ! command -v "$name" >/dev/null 2>&1; then
+    log "$name is not installed: apt-get install -y $package"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$package" >&2 \
+      || { apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$package" >&2; }
   fi
-  readlink -f "$(command -v redis-server)"
+  readlink -f "$(command -v "$name")"
 }
+
+# shared_libs BIN prints the shared libraries of BIN as ldd resolves them
+# ("name => /path (addr)") plus the loader (a bare "/path (addr)");
+# linux-vdso has no file.
+shared_libs() {
+  ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' | sort -u
+}
+
+redis_bin() { debian_bin redis-server redis-server; }
 
 build_redis() {
   local bin root sum
   bin=$(redis_bin)
-  # Shared libraries as ldd resolves them ("name => /path (addr)") plus the
-  # loader (a bare "/path (addr)"); linux-vdso has no file.
-  mapfile -t libs < <(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' | sort -u)
+  mapfile -t libs < <(shared_libs "$bin")
   [ ${#libs[@]} -gt 0 ] || { log "ldd found no libraries for $bin"; exit 1; }
   sum=$( { cat "$bin"; for l in "${libs[@]}"; do printf '%s\n' "$l"; cat "$l"; done; cat "$script"; } | sha256sum | cut -c1-64)
   if up_to_date "$REDIS_IMAGE" "$sum"; then
@@ -132,15 +146,57 @@ build_redis() {
   log "built $REDIS_IMAGE ($(docker run --rm "$REDIS_IMAGE" --version | awk '{print $3}'))"
 }
 
+# build_prometheus packs Debian's prometheus (dynamically linked to libc) the
+# way build_redis packs redis-server. The root fs also has the directories
+# the docker provider copies its configuration and targets into, the
+# storage directory, and an nsswitch.conf so that the instances' network
+# aliases resolve through the engine's DNS whichever resolver the binary
+# uses.
+build_prometheus() {
+  local bin root sum
+  bin=$(debian_bin prometheus prometheus)
+  mapfile -t libs < <(shared_libs "$bin")
+  [ ${#libs[@]} -gt 0 ] || { log "ldd found no libraries for $bin"; exit 1; }
+  sum=$( { cat "$bin"; for l in "${libs[@]}"; do printf '%s\n' "$l"; cat "$l"; done; cat "$script"; } | sha256sum | cut -c1-64)
+  if up_to_date "$PROMETHEUS_IMAGE" "$sum"; then
+    log "$PROMETHEUS_IMAGE is up to date"
+    return
+  fi
+  log "building $PROMETHEUS_IMAGE from $bin"
+  local old
+  old=$(image_id "$PROMETHEUS_IMAGE")
+  root="$work/prometheus-root"
+  mkdir -p "$root/usr/bin" "$root/tmp" "$root/prometheus" "$root/etc/prometheus/targets"
+  chmod 1777 "$root/tmp"
+  chmod 0777 "$root/prometheus"
+  printf 'hosts: files dns\n' >"$root/etc/nsswitch.conf"
+  cp -L "$bin" "$root/usr/bin/prometheus"
+  for l in "${libs[@]}"; do
+    mkdir -p "$root$(dirname "$l")"
+    cp -L "$l" "$root$l"
+  done
+  tar --numeric-owner -C "$root" -c . | docker import \
+    --change 'ENTRYPOINT ["/usr/bin/prometheus"]' \
+    --change 'WORKDIR /prometheus' \
+    --change 'EXPOSE 9090' \
+    --change "LABEL loadharness.input=$sum" \
+    - "$PROMETHEUS_IMAGE" >/dev/null
+  drop_replaced "$old" "$PROMETHEUS_IMAGE"
+  docker run --rm "$PROMETHEUS_IMAGE" --version >/dev/null 2>&1 || {
+    log "$PROMETHEUS_IMAGE: prometheus does not start in the image"; exit 1; }
+  log "built $PROMETHEUS_IMAGE ($(docker run --rm "$PROMETHEUS_IMAGE" --version 2>&1 | awk 'NR == 1 {print $3}'))"
+}
+
 command -v docker >/dev/null 2>&1 || { log "docker is not installed"; exit 1; }
 docker version >/dev/null 2>&1 || { log "no Docker engine answers (docker version failed)"; exit 1; }
 
 what=("$@")
-[ ${#what[@]} -gt 0 ] || what=(target redis)
+[ ${#what[@]} -gt 0 ] || what=(target redis prometheus)
 for w in "${what[@]}"; do
   case "$w" in
     target) build_target ;;
     redis) build_redis ;;
-    *) log "unknown image '$w' (want target or redis)"; exit 2 ;;
+    prometheus) build_prometheus ;;
+    *) log "unknown image '$w' (want target, redis or prometheus)"; exit 2 ;;
   esac
 done

@@ -53,7 +53,10 @@ const (
 // Provider is the provider that runs the stack as containers on a private
 // network: Redis (alias redis), N `target serve` containers (aliases
 // instance-1..N) and `target lb` in front, the balancer alone being what the
-// load uses (published on 127.0.0.1).
+// load uses (published on 127.0.0.1). With StackShape.Prometheus, a
+// Prometheus (alias prometheus, its API published on 127.0.0.1) scrapes
+// every worker's own metrics port in the network, and the stack is then a
+// stack.Prometheuser.
 //
 // No reaper container is run (its image cannot be pulled without a
 // registry): Start sets TESTCONTAINERS_RYUK_DISABLED=true when it is unset,
@@ -64,6 +67,9 @@ type Provider struct {
 	RedisImage string
 	// TargetImage is the image of cmd/target; "" means DefaultTargetImage.
 	TargetImage string
+	// PrometheusImage is the image of the stack's own Prometheus, run when
+	// the shape asks for one; "" means DefaultPrometheusImage.
+	PrometheusImage string
 	// Dir receives each container's log at Close (name.log); "" keeps none.
 	Dir string
 	// RunID is the value of RunLabel on everything started; "" draws a
@@ -108,12 +114,13 @@ func (d *Provider) Start(ctx context.Context, shape loadharness.StackShape) (_ s
 		}
 	}
 	s := &dockerStack{
-		cfg:         d,
-		shape:       shape,
-		cli:         cli,
-		runID:       runID,
-		redisImage:  orDefault(d.RedisImage, DefaultRedisImage),
-		targetImage: orDefault(d.TargetImage, DefaultTargetImage),
+		cfg:             d,
+		shape:           shape,
+		cli:             cli,
+		runID:           runID,
+		redisImage:      orDefault(d.RedisImage, DefaultRedisImage),
+		targetImage:     orDefault(d.TargetImage, DefaultTargetImage),
+		prometheusImage: orDefault(d.PrometheusImage, DefaultPrometheusImage),
 	}
 	defer func() {
 		if err != nil {
@@ -122,7 +129,11 @@ func (d *Provider) Start(ctx context.Context, shape loadharness.StackShape) (_ s
 			}
 		}
 	}()
-	for _, img := range []string{s.redisImage, s.targetImage} {
+	images := []string{s.redisImage, s.targetImage}
+	if shape.Prometheus {
+		images = append(images, s.prometheusImage)
+	}
+	for _, img := range images {
 		if !imagePresent(ctx, cli, img) {
 			d.logf("image %s is not present: the engine will try to pull it (build the local ones with `make images`)", img)
 		}
@@ -155,7 +166,16 @@ func (d *Provider) Start(ctx context.Context, shape loadharness.StackShape) (_ s
 	if instErr != nil {
 		return nil, instErr
 	}
-	if err := s.startBalancer(ctx); err != nil {
+	// The Prometheus starts beside the balancer: both only need the
+	// instances.
+	promErr := make(chan error, 1)
+	if shape.Prometheus {
+		go func() { promErr <- s.startPrometheus(ctx) }()
+	} else {
+		promErr <- nil
+	}
+	lbErr := s.startBalancer(ctx)
+	if err := errors.Join(lbErr, <-promErr); err != nil {
 		return nil, err
 	}
 	// Load must not start before the balancer's own health checks have seen
@@ -163,7 +183,15 @@ func (d *Provider) Start(ctx context.Context, shape loadharness.StackShape) (_ s
 	if err := stack.WaitBackendsHealthy(ctx, s.lbURL, s.backends()...); err != nil {
 		return nil, fmt.Errorf("start balancer: %w", err)
 	}
-	return s, nil
+	if !shape.Prometheus {
+		return s, nil
+	}
+	// Nor before the Prometheus has seen every worker, or a gate over the
+	// first seconds would miss some.
+	if err := s.waitScrapes(ctx); err != nil {
+		return nil, err
+	}
+	return &prometheusStack{s}, nil
 }
 
 func (d *Provider) logf(format string, args ...any) {
@@ -326,6 +354,11 @@ func (s *dockerStack) instanceEnv(name string) map[string]string {
 	if s.shape.RequestTimeout > 0 {
 		env["TARGET_REQUEST_TIMEOUT"] = s.shape.RequestTimeout.String()
 	}
+	if s.shape.Prometheus {
+		// Each worker serves its metrics on a port of its own, so that
+		// Prometheus scrapes every worker, not whichever the kernel picks.
+		env["TARGET_METRICS_LISTEN"] = "0.0.0.0:" + strconv.Itoa(workerMetricsPort)
+	}
 	return env
 }
 
@@ -364,6 +397,19 @@ func (s *dockerStack) startInstance(ctx context.Context, i int) (*dockerInstance
 // restart is seen as soon as it is done.
 func readyz() wait.Strategy {
 	return wait.ForHTTP("/readyz").WithPort(targetPort).WithPollInterval(50 * time.Millisecond)
+}
+
+// liveInstances are the instances not removed.
+func (s *dockerStack) liveInstances() []*dockerInstance {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*dockerInstance
+	for _, in := range s.instances {
+		if in != nil {
+			out = append(out, in)
+		}
+	}
+	return out
 }
 
 // backends are the URLs of the live instances inside the network.

@@ -20,16 +20,20 @@ import (
 
 // dockerStack is a stack of containers on one private network.
 type dockerStack struct {
-	cfg                     *Provider
-	shape                   loadharness.StackShape
-	cli                     *testcontainers.DockerClient
-	runID                   string
-	redisImage, targetImage string
-	network                 *testcontainers.DockerNetwork
-	redis                   testcontainers.Container
-	redisVersion            string
-	lb                      testcontainers.Container
-	lbURL                   string
+	cfg                                      *Provider
+	shape                                    loadharness.StackShape
+	cli                                      *testcontainers.DockerClient
+	runID                                    string
+	redisImage, targetImage, prometheusImage string
+	network                                  *testcontainers.DockerNetwork
+	redis                                    testcontainers.Container
+	redisVersion                             string
+	lb                                       testcontainers.Container
+	lbURL                                    string
+	// prometheus is the stack's own Prometheus, and promURL its API on
+	// the host; nil and "" unless the shape asks for one.
+	prometheus testcontainers.Container
+	promURL    string
 
 	mu         sync.Mutex
 	instances  []*dockerInstance // index i-1 is instance i; nil once removed
@@ -137,6 +141,9 @@ func (s *dockerStack) Add(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if err := s.setTargets(ctx, in.name, false); err != nil {
+		return in.name, err
+	}
 	if err := stack.BalancerBackends(ctx, s.lbURL, http.MethodPost, in.backend); err != nil {
 		return in.name, err
 	}
@@ -147,6 +154,10 @@ func (s *dockerStack) Add(ctx context.Context) (string, error) {
 	return in.name, stack.WaitBackendsHealthy(waitCtx, s.lbURL, in.backend)
 }
 
+// Remove drains instance i out of the balancer, stops it and, with a
+// Prometheus, stops its scrapes: a removed instance is gone, where a
+// killed one stays a target whose workers are down (up == 0), as a dead
+// machine does until someone removes it.
 func (s *dockerStack) Remove(ctx context.Context, i int) (string, error) {
 	in, err := s.instance(i)
 	if err != nil {
@@ -155,7 +166,7 @@ func (s *dockerStack) Remove(ctx context.Context, i int) (string, error) {
 	if err := stack.BalancerBackends(ctx, s.lbURL, http.MethodDelete, in.backend); err != nil {
 		return in.name, err
 	}
-	err = stopWithin(ctx, in.ctr, 10*time.Second)
+	err = errors.Join(stopWithin(ctx, in.ctr, 10*time.Second), s.setTargets(ctx, in.name, true))
 	s.mu.Lock()
 	s.instances[i-1] = nil
 	s.mu.Unlock()
