@@ -1,6 +1,8 @@
 package prefork
 
 import (
+	"net"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -114,6 +116,46 @@ func FuzzParseWorker(f *testing.F) {
 		back, err := parseWorker(env[0][len(EnvWorkerID)+1:], env[1][len(EnvWorkerRestarts)+1:])
 		if err != nil || back != w {
 			t.Fatalf("round trip of %+v gave %+v, %v", w, back, err)
+		}
+	})
+}
+
+// FuzzOwnAddr checks that what Config accepts as OwnAddr gives every worker
+// a valid port of its own, never the shared one, and that checking never
+// panics.
+func FuzzOwnAddr(f *testing.F) {
+	f.Add("127.0.0.1:9100", "127.0.0.1:8080", 4)
+	f.Add("127.0.0.1:65534", "127.0.0.1:8080", 3)
+	f.Add("[::1]:9100", "[::1]:9101", 2)
+	f.Add("host:0", "host:1", 1)
+	f.Add(":9100", ":9100", 1)
+	f.Fuzz(func(t *testing.T, own, shared string, workers int) {
+		if workers < 1 || workers > 64 {
+			return
+		}
+		c := Config{Workers: workers, Addr: shared, OwnAddr: own, Args: []string{}}
+		c, err := c.withDefaults()
+		if err != nil {
+			return
+		}
+		seen := map[string]bool{}
+		for i := range workers {
+			a := c.ownAddr(i)
+			host, port, err := net.SplitHostPort(a)
+			if err != nil {
+				t.Fatalf("own address of worker %d = %q: %v", i+1, a, err)
+			}
+			p, err := strconv.Atoi(port)
+			if err != nil || p < 1 || p > 65535 {
+				t.Fatalf("own address of worker %d = %q: port out of range", i+1, a)
+			}
+			if sh, sp, _ := net.SplitHostPort(shared); sh == host && sp == port {
+				t.Fatalf("own address of worker %d = %q is the shared %q", i+1, a, shared)
+			}
+			if seen[a] {
+				t.Fatalf("own address %q given twice", a)
+			}
+			seen[a] = true
 		}
 	})
 }
