@@ -10,6 +10,38 @@ import (
 	"time"
 )
 
+// Balancer is the balancer in front of a stack's instances as the harness
+// drives it: `target lb` (BuiltinBalancer) or a real HAProxy (package
+// haproxy). Backends are named by their base URLs.
+type Balancer interface {
+	// Add registers backend; its health checks bring it into rotation.
+	Add(ctx context.Context, backend string) error
+	// Remove drains backend (its requests in flight finish) and removes it.
+	Remove(ctx context.Context, backend string) error
+	// Health says, for every backend held, whether it takes requests.
+	Health(ctx context.Context) (map[string]bool, error)
+}
+
+// BuiltinBalancer is a `target lb` at URL, driven through /lb/backends.
+type BuiltinBalancer struct{ URL string }
+
+var _ Balancer = BuiltinBalancer{}
+
+// Add registers backend (POST /lb/backends).
+func (b BuiltinBalancer) Add(ctx context.Context, backend string) error {
+	return BalancerBackends(ctx, b.URL, http.MethodPost, backend)
+}
+
+// Remove drains and removes backend (DELETE /lb/backends).
+func (b BuiltinBalancer) Remove(ctx context.Context, backend string) error {
+	return BalancerBackends(ctx, b.URL, http.MethodDelete, backend)
+}
+
+// Health reads GET /lb/backends.
+func (b BuiltinBalancer) Health(ctx context.Context) (map[string]bool, error) {
+	return BalancerHealth(ctx, b.URL)
+}
+
 // BalancerBackends asks a `target lb` to add (POST) or drain and remove (DELETE)
 // a backend, through its /lb/backends endpoint.
 func BalancerBackends(ctx context.Context, lbURL, method, backend string) error {

@@ -51,9 +51,15 @@ func BalancerHealth(ctx context.Context, lbURL string) (map[string]bool, error) 
 // WaitBackendsHealthy polls the balancer until its health checks hold every
 // one of want healthy, or ctx ends.
 func WaitBackendsHealthy(ctx context.Context, lbURL string, want ...string) error {
+	return WaitBalancerHealthy(ctx, BuiltinBalancer{URL: lbURL}, want...)
+}
+
+// WaitBalancerHealthy polls b until its health checks hold every one of
+// want healthy, or ctx ends.
+func WaitBalancerHealthy(ctx context.Context, b Balancer, want ...string) error {
 	var last error
 	for {
-		healthy, err := BalancerHealth(ctx, lbURL)
+		healthy, err := b.Health(ctx)
 		if err == nil {
 			var missing []string
 			for _, u := range want {
@@ -69,7 +75,7 @@ func WaitBackendsHealthy(ctx context.Context, lbURL string, want ...string) erro
 		last = err
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("wait for backends of %s: %w (last: %v)", lbURL, ctx.Err(), last)
+			return fmt.Errorf("wait for the balancer's backends: %w (last: %v)", ctx.Err(), last)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
