@@ -17,6 +17,7 @@ import (
 	"loadharness/harness/rundir"
 	"loadharness/harness/stack"
 	"loadharness/harness/stack/docker"
+	"loadharness/harness/stack/external"
 	"loadharness/reports"
 	"loadharness/reports/charts"
 	"loadharness/scenarios/suite"
@@ -48,6 +49,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	provider := fs.String("provider", "auto", "how the stack comes up: auto (docker when an engine answers and the images are built, else process), process, docker or external")
 	targetURL := fs.String("target", "", "base URL of your own service (with --provider external)")
 	metricsURL := fs.String("metrics-url", "", "Prometheus endpoint of your service (with --provider external)")
+	prometheusURL := fs.String("prometheus-url", "", "Prometheus HTTP API the suite's promql gates read at each step (default: the stack's own, with prometheus: true)")
 	targetBin := fs.String("target-bin", "", "path of the target binary for the process provider (default: next to loadtest, else bin/target)")
 	redisImage := fs.String("redis-image", envOr("LOADHARNESS_REDIS_IMAGE", ""), "Redis image for the docker provider")
 	targetImage := fs.String("target-image", envOr("LOADHARNESS_TARGET_IMAGE", docker.DefaultTargetImage), "target image for the docker provider")
@@ -108,7 +110,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	pf := providerFlags{name: *provider, targetURL: *targetURL, metricsURL: *metricsURL, targetBin: *targetBin,
 		redisImage: *redisImage, targetImage: *targetImage, track: track}
 	c := capacityCmd{ctx: ctx, stdout: stdout, stderr: stderr, progress: progress, logf: logf, pf: pf,
-		scenario: *scenario, by: capacity.LoadAxis(*by), search: search, explicit: *targetURL != "",
+		scenario: *scenario, by: capacity.LoadAxis(*by), search: search, explicit: *targetURL != "", prometheusURL: *prometheusURL,
 		teardownFailed: func(err error) { teardownErr = errors.Join(teardownErr, err) }}
 
 	switch {
@@ -171,6 +173,8 @@ type capacityCmd struct {
 	search         capacity.SearchOptions
 	// explicit says the user named the target (--target).
 	explicit bool
+	// prometheusURL is --prometheus-url, which the promql gates read.
+	prometheusURL string
 	// teardownFailed hears of a stack that did not come down, so that the
 	// run's ledger record is kept for the next run to clean up.
 	teardownFailed func(error)
@@ -187,7 +191,8 @@ func (c capacityCmd) single(suiteName, outDir string) int {
 		return c.fail(err)
 	}
 	res, err := capacity.Search(c.ctx, capacity.Config{Suite: s, Scenario: c.scenario, By: c.by,
-		Provider: prov, Search: c.search, Progress: c.progress, Logf: c.logf, ExplicitTarget: c.explicit, TeardownFailed: c.teardownFailed})
+		Provider: prov, Search: c.search, Progress: c.progress, Logf: c.logf, ExplicitTarget: c.explicit, TeardownFailed: c.teardownFailed,
+		PrometheusURL: c.prometheusURL})
 	if len(res.Curve) > 0 {
 		fmt.Fprintln(c.stdout)
 		if werr := capacity.WriteTable(c.stdout, res); werr != nil {
@@ -230,7 +235,8 @@ func (c capacityCmd) grid(suiteName, outDir string, g capacity.Grid, cost *capac
 	}
 	res, err := capacity.RunGrid(c.ctx, capacity.GridConfig{
 		Capacity: capacity.Config{Suite: s, Scenario: c.scenario, By: c.by, Provider: prov,
-			Search: c.search, Progress: c.progress, Logf: c.logf, ExplicitTarget: c.explicit, TeardownFailed: c.teardownFailed},
+			Search: c.search, Progress: c.progress, Logf: c.logf, ExplicitTarget: c.explicit, TeardownFailed: c.teardownFailed,
+			PrometheusURL: c.prometheusURL},
 		Grid: g, Cost: cost,
 	})
 	if len(res.Shapes) > 0 {
@@ -280,7 +286,8 @@ func (c capacityCmd) compare(beforeName, afterName, outDir string, skipSearch bo
 	res, err := capacity.CompareShapes(c.ctx, capacity.CompareConfig{
 		Before: before, After: after, Scenario: scenario, By: c.by, Search: c.search,
 		Progress: c.progress, Logf: c.logf, ExplicitTarget: c.explicit, TeardownFailed: c.teardownFailed,
-		Provider: func(side string) (stack.Provider, error) { return c.provider(filepath.Join(outDir, side)) },
+		PrometheusURL: c.prometheusURL,
+		Provider:      func(side string) (stack.Provider, error) { return c.provider(filepath.Join(outDir, side)) },
 	})
 	if len(res.Criteria) > 0 {
 		fmt.Fprintln(c.stdout)
@@ -302,7 +309,10 @@ func (c capacityCmd) compare(beforeName, afterName, outDir string, skipSearch bo
 func (c capacityCmd) prepare(suiteName, outDir, prefix string) (*suite.Suite, string, int) {
 	s, err := suite.Load(suiteName)
 	if err == nil {
-		err = checkMeasurable(s, c.pf.name, c.pf.targetURL, c.pf.metricsURL)
+		err = checkMeasurable(s, c.pf.name, c.pf.targetURL, c.pf.metricsURL, c.prometheusURL)
+	}
+	if err == nil && c.prometheusURL != "" {
+		err = external.CheckURL("--prometheus-url", c.prometheusURL)
 	}
 	if err != nil {
 		return nil, "", c.fail(err)

@@ -32,6 +32,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	targetImage := fs.String("target-image", envOr("LOADHARNESS_TARGET_IMAGE", docker.DefaultTargetImage), "target image for the docker provider")
 	targetURL := fs.String("target", "", "base URL of your own service (with --provider external)")
 	metricsURL := fs.String("metrics-url", "", "Prometheus endpoint of your service, for target: gates (with --provider external)")
+	prometheusURL := fs.String("prometheus-url", "", "Prometheus HTTP API the suite's promql gates read (http://HOST:PORT); default: the stack's own, with prometheus: true")
 	targetBin := fs.String("target-bin", "", "path of the target binary for the process provider (default: next to loadtest, else bin/target)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	baseline := fs.String("baseline", "", "a previous run directory or summary.json: compare this run with it at the end (as 'loadtest compare') and exit 1 on a regression beyond the noise")
@@ -54,7 +55,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		s, err = shardSuite(s, *shard)
 	}
 	if err == nil {
-		err = checkMeasurable(s, *provider, *targetURL, *metricsURL)
+		err = checkMeasurable(s, *provider, *targetURL, *metricsURL, *prometheusURL)
 	}
 	// Everything that can be checked is checked before a file is touched.
 	if err == nil && *targetURL != "" {
@@ -62,6 +63,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if err == nil && *metricsURL != "" {
 		err = external.CheckURL("--metrics-url", *metricsURL)
+	}
+	if err == nil && *prometheusURL != "" {
+		err = external.CheckURL("--prometheus-url", *prometheusURL)
 	}
 	if err == nil && *push != "" {
 		err = checkPush(*push, *shard)
@@ -138,6 +142,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		explicitTarget: *targetURL != "",
 		teardownErr:    &teardownErr,
 		serviceVersion: *serviceVersion,
+		prometheusURL:  *prometheusURL,
 		baseline:       *baseline, comparison: &comparison, baselineErr: &baselineErr, published: *outDir,
 	})
 	if _, statErr := os.Stat(filepath.Join(work.Dir, rundir.SummaryFile)); statErr != nil {
@@ -213,6 +218,8 @@ type runFlags struct {
 	teardownErr *error
 	// serviceVersion is --service-version, for the report.
 	serviceVersion string
+	// prometheusURL is --prometheus-url, which the promql gates read.
+	prometheusURL string
 	// baseline, when set, is a run to compare this one with before the
 	// report is written; comparison and baselineErr receive the outcome.
 	baseline    string
@@ -260,7 +267,8 @@ func runSuite(ctx context.Context, s *suite.Suite, prov stack.Provider, outDir s
 		harness.WithProgress(f.progress, f.live),
 		harness.WithLogf(f.logf),
 		harness.WithTargetSamples(harness.DefaultSampleInterval),
-		harness.WithServiceVersion(f.serviceVersion))
+		harness.WithServiceVersion(f.serviceVersion),
+		harness.WithPrometheus(f.prometheusURL))
 	if err := raw.Close(); err != nil {
 		// Results written so far stay readable; the run says it is not whole.
 		res.Summary.Complete = false

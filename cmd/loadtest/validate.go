@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"loadharness"
+	"loadharness/harness/stack/external"
 	"loadharness/scenarios/suite"
 )
 
@@ -20,6 +21,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	provider := fs.String("provider", "auto", "the provider the suite will run with: with external (or --target), gates on the target's metrics need --metrics-url")
 	targetURL := fs.String("target", "", "base URL of your own service (implies --provider external)")
 	metricsURL := fs.String("metrics-url", "", "Prometheus endpoint of your service")
+	prometheusURL := fs.String("prometheus-url", "", "Prometheus HTTP API the suite's promql gates will read (http://HOST:PORT)")
 	positional, err := parseFlagsAnywhere(fs, args)
 	if err != nil {
 		return flagExit(fs, err, stderr)
@@ -36,7 +38,10 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	}
 	s, err := suite.Load(*suiteName)
 	if err == nil {
-		err = checkMeasurable(s, *provider, *targetURL, *metricsURL)
+		err = checkMeasurable(s, *provider, *targetURL, *metricsURL, *prometheusURL)
+	}
+	if err == nil && *prometheusURL != "" {
+		err = external.CheckURL("--prometheus-url", *prometheusURL)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -96,12 +101,15 @@ func version() string {
 // checkMeasurable refuses a suite whose run could prove nothing: a
 // scenario without gates, or gates the run could not measure with this
 // provider (the target's metrics of an external service without
-// --metrics-url).
-func checkMeasurable(s *suite.Suite, provider, targetURL, metricsURL string) error {
+// --metrics-url, promql gates with no Prometheus), and a promql gate whose
+// expression Prometheus would refuse.
+func checkMeasurable(s *suite.Suite, provider, targetURL, metricsURL, prometheusURL string) error {
 	problems := s.Gateless()
-	if external := provider == "external" || targetURL != ""; external && metricsURL == "" {
+	external := provider == "external" || targetURL != ""
+	if external && metricsURL == "" {
 		problems = append(problems, s.Unmeasurable(false)...)
 	}
+	problems = append(problems, promQLProblems(s, external, prometheusURL)...)
 	if len(problems) > 0 {
 		return &suite.SuiteError{Problems: problems}
 	}

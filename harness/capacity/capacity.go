@@ -127,6 +127,9 @@ type Config struct {
 	// TeardownFailed, when set, is told of a stack that did not come down,
 	// so that the caller keeps its crash-recovery record for the next run.
 	TeardownFailed func(error)
+	// PrometheusURL is the Prometheus the promql gates read at each step
+	// (harness.WithPrometheus); "" is the stack's own, if it has one.
+	PrometheusURL string
 }
 
 // Limits of a capacity: what stopped the search from going higher.

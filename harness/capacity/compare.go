@@ -32,6 +32,8 @@ type CompareConfig struct {
 	TeardownFailed func(error)
 	// ExplicitTarget is as in Config.
 	ExplicitTarget bool
+	// PrometheusURL is as in Config.
+	PrometheusURL string
 }
 
 // ShapeSide is what one side's run and search found.
@@ -104,7 +106,7 @@ func runSide(ctx context.Context, side string, s *suite.Suite, cfg CompareConfig
 	if cfg.Scenario != "" {
 		// Checked before the stack starts, so a typo costs nothing.
 		plan, err = newCapacityPlan(Config{Suite: s, Scenario: cfg.Scenario, By: cfg.By, Provider: prov,
-			Search: cfg.Search, Progress: cfg.Progress, Logf: cfg.Logf})
+			Search: cfg.Search, Progress: cfg.Progress, Logf: cfg.Logf, PrometheusURL: cfg.PrometheusURL})
 		if err != nil {
 			return res, fmt.Errorf("%s: %w", side, err)
 		}
@@ -117,7 +119,7 @@ func runSide(ctx context.Context, side string, s *suite.Suite, cfg CompareConfig
 	}
 	defer closeStack(st, logf, cfg.TeardownFailed)
 	losses := newLossSink(s)
-	run, err := harness.Run(ctx, s, st, harness.WithSink(losses), harness.WithLogf(cfg.Logf))
+	run, err := harness.Run(ctx, s, st, harness.WithSink(losses), harness.WithLogf(cfg.Logf), harness.WithPrometheus(cfg.PrometheusURL))
 	res.Summary, res.Verdict, res.Losses = run.Summary, run.Summary.Verdict, losses.report
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", side, err)

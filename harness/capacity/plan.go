@@ -45,6 +45,8 @@ type capacityPlan struct {
 	medianHint float64
 	progress   func(format string, args ...any)
 	logf       func(format string, args ...any)
+	// prometheusURL is Config.PrometheusURL.
+	prometheusURL string
 }
 
 // newCapacityPlan checks cfg and works out the search.
@@ -69,7 +71,7 @@ func newCapacityPlan(cfg Config) (*capacityPlan, error) {
 			return nil, fmt.Errorf("capacity: suite %s has no scenario %q (it has %s)", s.Name, cfg.Scenario, strings.Join(names, ", "))
 		}
 	}
-	p := &capacityPlan{suite: &s, base: base, by: cfg.By, logf: cfg.Logf, progress: func(string, ...any) {}}
+	p := &capacityPlan{suite: &s, base: base, by: cfg.By, logf: cfg.Logf, progress: func(string, ...any) {}, prometheusURL: cfg.PrometheusURL}
 	if p.logf == nil {
 		p.logf = func(string, ...any) {}
 	}

@@ -49,7 +49,8 @@ func (p *capacityPlan) probeOn(st stack.Stack) probeFunc {
 			harness.WithLogf(p.logf),
 			harness.WithAbortCheck(p.abortRule()),
 			harness.WithoutSetupResults(),
-			harness.WithSpawn(harness.DefaultSpawn))
+			harness.WithSpawn(harness.DefaultSpawn),
+			harness.WithPrometheus(p.prometheusURL))
 		wall := time.Since(began)
 		ev := res.Summary.Evidence()
 		if res.Summary.Aborted != "" {
