@@ -49,6 +49,26 @@ type StackShape struct {
 	// every target worker; PromQL gates and the target's counters are then
 	// read from it.
 	Prometheus bool `json:"prometheus,omitempty" yaml:"prometheus"`
+	// Balancer is the balancer in front of the instances: BalancerBuiltin
+	// (`target lb`, the default when empty) or BalancerHAProxy.
+	Balancer string `json:"balancer,omitempty" yaml:"balancer"`
+}
+
+// Balancers a stack can put in front of its instances.
+const (
+	// BalancerBuiltin is `target lb`, the reference target's own balancer.
+	BalancerBuiltin = "builtin"
+	// BalancerHAProxy is a real HAProxy with the same health-check
+	// semantics.
+	BalancerHAProxy = "haproxy"
+)
+
+// BalancerName is the shape's balancer, BalancerBuiltin when unset.
+func (s StackShape) BalancerName() string {
+	if s.Balancer == "" {
+		return BalancerBuiltin
+	}
+	return s.Balancer
 }
 
 // DefaultStackShape is the seed's target architecture at the size this
@@ -85,6 +105,11 @@ func (s StackShape) Validate() []error {
 	case DatasetStoreRedis, DatasetStoreSession, DatasetStoreFile:
 	default:
 		errs = append(errs, fmt.Errorf("dataset_store must be %q, %q or %q, not %q", DatasetStoreRedis, DatasetStoreSession, DatasetStoreFile, s.DatasetStore))
+	}
+	switch s.Balancer {
+	case "", BalancerBuiltin, BalancerHAProxy:
+	default:
+		errs = append(errs, fmt.Errorf("balancer must be %q or %q, not %q", BalancerBuiltin, BalancerHAProxy, s.Balancer))
 	}
 	switch s.RedisPersistence {
 	case "", "none", "aof":

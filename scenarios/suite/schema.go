@@ -359,7 +359,9 @@ var stackKeys = map[string]stackKey{
 	"map_cost":          {description: "A multiplier of the CPU work of rendering a map; 0 for the default.", lo: math.MinInt32, hi: math.MaxInt32},
 	"redis_persistence": {description: "Redis persistence: none or aof (append-only file).", choices: []string{"none", "aof"}},
 	"request_timeout":   {description: "The bound on each request inside the target; 0 for its default"},
-	"prometheus":        {description: "Bring up a real Prometheus that scrapes every target worker; PromQL gates and the target's counters are read from it."},
+	"balancer": {description: "The balancer in front of the instances: builtin (target lb) or haproxy (a real HAProxy with the same health checks).",
+		choices: []string{loadharness.BalancerBuiltin, loadharness.BalancerHAProxy}},
+	"prometheus": {description: "Bring up a real Prometheus that scrapes every target worker; PromQL gates and the target's counters are read from it."},
 }
 
 // stackSchema lists StackShape's keys as the parser finds them: by their
