@@ -105,9 +105,10 @@ func mergeRuns(runs []*loadedRun, agg *aggregate.Aggregate) reports.ReportInput 
 }
 
 // recordedValues answers the metrics raw results cannot: counters the
-// target reported (serialization_errors, target:NAME), and the metrics
+// target reported (serialization_errors, target:NAME), the metrics
 // measured around events (recovery_time, excess_errors, …), which need the
-// actions' start times a summary does not keep. Shards of one run load one
+// actions' start times a summary does not keep, and promql gates, which
+// were Prometheus's answers (see MeasureGate). Shards of one run load one
 // shared target and each scrapes all of it over about the same window, so
 // a counter is taken once: the largest reading, never the sum of N copies;
 // an event measure is the worst any input recorded.
@@ -116,10 +117,31 @@ type recordedValues map[recordedKey][]float64
 type recordedKey struct{ scenario, metric, step string }
 
 func (r recordedValues) add(scenario string, g loadharness.Gate, v float64) {
-	if g.Metric.FromTarget() || g.Metric.FromEvents() {
-		k := recordedKey{scenario, g.Metric.Name, g.Step}
+	if g.Metric.FromTarget() || g.Metric.FromEvents() || g.Metric.FromPrometheus() {
+		k := recordedKeyOf(scenario, g)
 		r[k] = append(r[k], v)
 	}
+}
+
+// recordedKeyOf keys a promql gate by its whole text: its value is its
+// expression's worst point for its own operator and threshold, which
+// another gate on the same expression would not have chosen.
+func recordedKeyOf(scenario string, g loadharness.Gate) recordedKey {
+	if g.Metric.FromPrometheus() {
+		return recordedKey{scenario, g.String(), g.Step}
+	}
+	return recordedKey{scenario, g.Metric.Name, g.Step}
+}
+
+// MeasureGate answers a promql gate, which raw results cannot, with the
+// worst recorded reading for its operator: each input asked Prometheus
+// over its own window, and the gate holds only if it held on every one.
+// Any other gate is answered as Measure answers its metric.
+func (r recordedValues) MeasureGate(g loadharness.Gate, s loadharness.Scope) (float64, bool) {
+	if !g.Metric.FromPrometheus() {
+		return r.Measure(g.Metric, s)
+	}
+	return g.Op.Worst(g.Threshold, r[recordedKeyOf(s.Scenario, g)])
 }
 
 // Measure combines the recorded values of the metric on the scope.
@@ -131,7 +153,7 @@ func (r recordedValues) Measure(m loadharness.Metric, s loadharness.Scope) (floa
 	return slices.Max(values), true
 }
 
-var _ loadharness.Measurer = recordedValues(nil)
+var _ loadharness.GateMeasurer = recordedValues(nil)
 
 // appendNew appends the values not yet in list, keeping order; empty
 // strings are skipped.
