@@ -1,10 +1,10 @@
 package process
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"loadharness/harness/stack"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"loadharness"
+	"loadharness/harness/stack"
+	"loadharness/harness/stack/haproxy"
 )
 
 // DefaultStartTimeout bounds how long a stack may take to become ready.
@@ -20,7 +22,8 @@ const DefaultStartTimeout = 30 * time.Second
 
 // Provider is the provider that runs the stack as local processes: a
 // redis-server (or an embedded Redis when none is installed), N `target
-// serve` instances with their workers, and `target lb` in front; with
+// serve` instances with their workers, and `target lb` in front (or a real
+// HAProxy, with StackShape.Balancer haproxy: package haproxy); with
 // StackShape.Prometheus, also Debian's prometheus, scraping every worker's
 // own metrics port, and the stack is then a stack.Prometheuser.
 type Provider struct {
@@ -169,7 +172,9 @@ type processStack struct {
 	instances []*instanceProcess // index i-1 is instance i; nil once removed
 	lb        *process
 	lbURL     string
-	closed    bool
+	// balancer drives lb: target lb's /lb/backends or HAProxy's runtime API.
+	balancer stack.Balancer
+	closed   bool
 }
 
 type instanceProcess struct {
@@ -293,21 +298,57 @@ func (s *processStack) startBalancer(ctx context.Context) error {
 	for _, in := range s.instances {
 		backends = append(backends, in.url)
 	}
+	listen := "127.0.0.1:" + strconv.Itoa(port)
 	logPath := filepath.Join(s.cfg.Dir, "lb.log")
-	proc, err := startProcess("lb", s.cfg.TargetBin, []string{"lb",
-		"--listen", "127.0.0.1:" + strconv.Itoa(port),
-		"--backends", strings.Join(backends, ","),
-	}, logPath, s.cfg.Track)
+	var proc *process
+	if s.shape.BalancerName() == loadharness.BalancerHAProxy {
+		proc, s.balancer, err = s.startHAProxy(ctx, listen, backends, logPath)
+	} else {
+		proc, err = startProcess("lb", s.cfg.TargetBin, []string{"lb",
+			"--listen", listen,
+			"--backends", strings.Join(backends, ","),
+		}, logPath, s.cfg.Track)
+		s.balancer = stack.BuiltinBalancer{URL: "http://" + listen}
+	}
 	if err != nil {
 		return err
 	}
 	s.lb = proc
-	s.lbURL = "http://127.0.0.1:" + strconv.Itoa(port)
-	if err := s.waitProcessHTTP(ctx, proc, s.lbURL+"/lb/healthz"); err != nil {
+	s.lbURL = "http://" + listen
+	// Both answer here: target lb itself, HAProxy through monitor-uri.
+	if err := s.waitProcessHTTP(ctx, proc, s.lbURL+haproxy.HealthzPath); err != nil {
 		return fmt.Errorf("start balancer: %w (log: %s)", err, logPath)
 	}
-	s.cfg.logf("balancer: %s (pid %d)", s.lbURL, proc.Pid())
+	s.cfg.logf("balancer: %s (%s, pid %d)", s.lbURL, s.shape.BalancerName(), proc.Pid())
 	return nil
+}
+
+// startHAProxy writes HAProxy's configuration into the stack's directory,
+// has HAProxy check it, and runs it in the foreground (-db) like every
+// other child, its runtime API on a loopback port of its own.
+func (s *processStack) startHAProxy(ctx context.Context, listen string, backends []string, logPath string) (*process, stack.Balancer, error) {
+	bin, err := haproxy.Binary()
+	if err != nil {
+		return nil, nil, err
+	}
+	adminPort, err := stack.FreeLoopbackPort()
+	if err != nil {
+		return nil, nil, err
+	}
+	admin := "127.0.0.1:" + strconv.Itoa(adminPort)
+	var cfg bytes.Buffer
+	if err := (haproxy.Config{Listen: listen, Admin: admin, Backends: backends}).Write(&cfg); err != nil {
+		return nil, nil, err
+	}
+	path := filepath.Join(s.cfg.Dir, "haproxy.cfg")
+	if err := os.WriteFile(path, cfg.Bytes(), 0o644); err != nil {
+		return nil, nil, fmt.Errorf("start balancer: %w", err)
+	}
+	if err := haproxy.Check(ctx, bin, path); err != nil {
+		return nil, nil, fmt.Errorf("start balancer: %w", err)
+	}
+	proc, err := startProcess("lb", bin, []string{"-db", "-f", path}, logPath, s.cfg.Track)
+	return proc, haproxy.Runtime{Addr: admin}, err
 }
 
 // waitBalanced waits until the balancer routes to every instance: its own
@@ -317,7 +358,7 @@ func (s *processStack) waitBalanced(ctx context.Context) error {
 	for _, in := range s.instances {
 		urls = append(urls, in.url)
 	}
-	return stack.WaitBackendsHealthy(ctx, s.lbURL, urls...)
+	return stack.WaitBalancerHealthy(ctx, s.balancer, urls...)
 }
 
 // waitProcessHTTP waits for url while watching that proc is still alive, so
@@ -385,7 +426,14 @@ func (s *processStack) Add(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return in.name, s.lbBackends(ctx, "POST", in.url)
+	if err := s.balancer.Add(ctx, in.url); err != nil {
+		return in.name, err
+	}
+	// Done means taking load, as with the docker provider: wait for the
+	// balancer's first passed check of the new backend (every 250 ms).
+	waitCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return in.name, stack.WaitBalancerHealthy(waitCtx, s.balancer, in.url)
 }
 
 // Remove drains instance i out of the balancer, stops it and, with a
@@ -397,7 +445,7 @@ func (s *processStack) Remove(ctx context.Context, i int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := s.lbBackends(ctx, "DELETE", in.url); err != nil {
+	if err := s.balancer.Remove(ctx, in.url); err != nil {
 		return in.name, err
 	}
 	err = in.proc.stopWithin(10 * time.Second)
@@ -424,11 +472,6 @@ func (s *processStack) restartOnPort(ctx context.Context, i int, old *instancePr
 	s.instances[i-1] = &instanceProcess{name: old.name, url: old.url, port: old.port, metricsPort: old.metricsPort, proc: proc}
 	s.mu.Unlock()
 	return s.waitProcessHTTP(ctx, proc, old.url+"/readyz")
-}
-
-// lbBackends adds (POST) or drains and removes (DELETE) a backend.
-func (s *processStack) lbBackends(ctx context.Context, method, backend string) error {
-	return stack.BalancerBackends(ctx, s.lbURL, method, backend)
 }
 
 // Close stops the balancer first (no new requests), then the instances,

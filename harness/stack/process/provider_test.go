@@ -43,6 +43,9 @@ func getOK(t *testing.T, url string) *http.Response {
 	return resp
 }
 
+// TestProcessStackActionsAndTeardown runs the same actions behind each
+// balancer: target lb and a real HAProxy must route around a killed
+// instance, take in an added one and leave nothing behind.
 func TestProcessStackActionsAndTeardown(t *testing.T) {
 	if testing.Short() {
 		t.Skip("process stack: skipped in -short mode")
@@ -50,9 +53,21 @@ func TestProcessStackActionsAndTeardown(t *testing.T) {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Skip("redis-server not on PATH (apt-get install redis-server; CI installs it)")
 	}
+	bin := mustBuildTarget(t)
+	for _, balancer := range []string{loadharness.BalancerBuiltin, loadharness.BalancerHAProxy} {
+		t.Run(balancer, func(t *testing.T) {
+			if _, err := exec.LookPath("haproxy"); err != nil && balancer == loadharness.BalancerHAProxy && os.Getenv("CI") == "" {
+				t.Skip("haproxy not on PATH (apt-get install haproxy; CI installs it)")
+			}
+			testStackActionsAndTeardown(t, bin, balancer)
+		})
+	}
+}
+
+func testStackActionsAndTeardown(t *testing.T, bin, balancer string) {
 	dir := t.TempDir()
-	p := &Provider{TargetBin: mustBuildTarget(t), Dir: dir, Logf: t.Logf}
-	shape := loadharness.StackShape{Instances: 2, Workers: 2, Threads: 4, SessionStore: "redis", DatasetStore: "redis"}
+	p := &Provider{TargetBin: bin, Dir: dir, Logf: t.Logf}
+	shape := loadharness.StackShape{Instances: 2, Workers: 2, Threads: 4, SessionStore: "redis", DatasetStore: "redis", Balancer: balancer}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	st, err := p.Start(ctx, shape)
