@@ -45,7 +45,7 @@ var borrowedDescriptions = map[string]string{
 	"StackShape.Threads":      "Threads is how many requests each worker serves at once.",
 	"StackShape.SessionStore": `SessionStore is where a user's session lives: "redis", or "memory" (one worker's memory).`,
 	"StackShape.DatasetStore": `DatasetStore is where an uploaded data set lives: "redis", "session" (inside the session) or "file" (the instance's disk).`,
-	"GateResult.Unit":         `Unit is the unit of measured, threshold and margin: "ms", "ratio", "/s" or "count".`,
+	"GateResult.Unit":         `Unit is the unit of measured, threshold and margin: "ms", "ratio", "/s", "count", or "" for a promql gate's plain number.`,
 	"GateResult.Threshold":    "Threshold is the gate's threshold, in unit.",
 	"GateResult.Pass":         "Pass says the gate held; a gate that could not be measured did not.",
 }

@@ -230,7 +230,7 @@ func TestParseProblems(t *testing.T) {
 			`t.yaml:2:50: stack: session_store must be "redis" or "memory", not "disk"`,
 			`t.yaml:3:15: session id must be header:NAME or json:FIELD, not "cookie:x"`,
 			`t.yaml:4:10: gate: missing metric (write a gate such as p95 < 2s)`,
-			`t.yaml:4:13: gate: unknown metric "3" (want p50..p99.99, p(99.9), raw_p99, min, max, mean, median, error_rate, availability, check_rate, throughput, requests, errors, sessions_checked, sessions_lost, checks_failed, dropped, skipped, serialization_errors, recovery_time, excess_errors, reaction_time, scale_events, flaps, scale_errors or target:NAME)`,
+			`t.yaml:4:13: gate: unknown metric "3" (want p50..p99.99, p(99.9), raw_p99, min, max, mean, median, error_rate, availability, check_rate, throughput, requests, errors, sessions_checked, sessions_lost, checks_failed, dropped, skipped, serialization_errors, recovery_time, excess_errors, reaction_time, scale_events, flaps, scale_errors, target:NAME or promql(` + "`EXPR`" + `))`,
 			`t.yaml:5:12: scenarios must list at least one scenario`,
 		}},
 		{"gates", "name: s\ngates:\n  - p95 < 2q\n  - \"error_rate <= lots\"\n  - p95{step:nope} < 1s\nscenarios:\n  - {name: a, users: 1, duration: 1s, steps: [map], gates: ['p99{step:upload} < 1s', 'p99{step:map} < 1s']}\n", []string{

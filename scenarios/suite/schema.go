@@ -80,8 +80,10 @@ func suiteSchema() *jsonSchema {
 		{"tls", object("How to trust an https target.",
 			prop("ca_file", text("A PEM file of the certificate authority to trust, beside the suite.")),
 			prop("insecure_skip_verify", boolean("Do not verify the target's certificate (staging only; the report says so).")))},
-		{"gates", listOf("Gates: a metric, an optional {step:NAME} or {phase:warmup}, a comparison and a threshold.",
-			&jsonSchema{Type: "string", Examples: []any{"p95 < 2s", "error_rate < 1%", "p95{step:map} < 1.5s", "sessions_lost == 0"}},
+		{"gates", listOf("Gates: a metric, an optional {step:NAME} or {phase:warmup}, a comparison and a threshold; "+
+			"or promql(`EXPR`) (a PromQL expression judged at every point over each scenario's main phase, read from --prometheus-url or the stack's own Prometheus), a comparison and a plain number.",
+			&jsonSchema{Type: "string", Examples: []any{"p95 < 2s", "error_rate < 1%", "p95{step:map} < 1.5s", "sessions_lost == 0",
+				"promql(`avg(rate(process_cpu_seconds_total[30s]))`) < 0.6"}},
 			0, -1, true)},
 		{"name", &jsonSchema{Description: "1..64 letters, digits, '.', '_' or '-'.",
 			Type: scalarTypes, Pattern: "^[A-Za-z0-9._-]{1,64}$"}},
