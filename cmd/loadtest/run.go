@@ -18,6 +18,7 @@ import (
 	"loadharness/harness/stack/external"
 	"loadharness/harness/stack/process"
 	"loadharness/reports"
+	"loadharness/reports/promout"
 	"loadharness/scenarios"
 	"loadharness/scenarios/suite"
 )
@@ -39,6 +40,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	shard := fs.String("shard", "", "run only slice I/N of every scenario (I from 0, as JOB_COMPLETION_INDEX); merge the shards with 'loadtest report'")
 	serviceVersion := fs.String("service-version", "", "version of the service under test, which the report and environment.json carry")
 	startAt := fs.String("start-at", "", "RFC 3339 time to start the load at once the stack is up, so the shards of a run start together (at most 1h ahead)")
+	var prom liveFlags
+	fs.StringVar(&prom.listen, "prometheus-listen", "", "serve the run's live metrics at http://ADDR/metrics for a Prometheus to scrape while it runs (HOST:PORT, such as 127.0.0.1:9464)")
+	fs.StringVar(&prom.remoteWrite, "remote-write", "", "push the run's live metrics to this Prometheus remote-write URL (such as http://127.0.0.1:9090/api/v1/write); what cannot be sent is dropped, counted and named in the summary's warnings, never a changed verdict")
+	fs.DurationVar(&prom.interval, "remote-write-interval", promout.DefaultInterval, "how often --remote-write pushes")
 	push := fs.String("push", "", "with --shard: send the run directory to 'loadtest collect' at this URL once the run ends (no shared volume needed)")
 	positional, err := parseFlagsAnywhere(fs, args)
 	if err != nil {
@@ -76,7 +81,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	startTime, errStart := parseStartAt(*startAt, time.Now())
-	if err = errors.Join(err, errStart); err != nil {
+	prom.intervalSet = isFlagSet(fs, "remote-write-interval")
+	if err = errors.Join(err, errStart, prom.check()); err != nil {
 		fmt.Fprintf(stderr, "loadtest: %v\n", err)
 		return loadharness.ExitHarness
 	}
@@ -90,6 +96,15 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	logf := func(format string, a ...any) {
 		fmt.Fprintf(stderr, "%s loadtest: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, a...))
 	}
+	// The metrics' address is taken before anything starts: one in use
+	// stops the run here, before any load.
+	runID := newRunID(time.Now())
+	metrics, err := startLiveMetrics(promout.Run{ID: runID, Suite: s.Name}, prom, logf)
+	if err != nil {
+		fmt.Fprintf(stderr, "loadtest: %v\n", err)
+		return loadharness.ExitHarness
+	}
+	defer metrics.close()
 	// What runs killed before their teardown left up goes first; this run
 	// is recorded so that the next one can do the same for it.
 	track, err := beginLedger(ctx, *outDir, logf)
@@ -143,6 +158,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		teardownErr:    &teardownErr,
 		serviceVersion: *serviceVersion,
 		prometheusURL:  *prometheusURL,
+		runID:          runID,
+		metrics:        metrics,
 		baseline:       *baseline, comparison: &comparison, baselineErr: &baselineErr, published: *outDir,
 	})
 	if _, statErr := os.Stat(filepath.Join(work.Dir, rundir.SummaryFile)); statErr != nil {
@@ -220,6 +237,11 @@ type runFlags struct {
 	serviceVersion string
 	// prometheusURL is --prometheus-url, which the promql gates read.
 	prometheusURL string
+	// runID names the run in its summary and its live metrics, which
+	// metrics serves and pushes (nil without --prometheus-listen and
+	// --remote-write).
+	runID   string
+	metrics *liveMetrics
 	// baseline, when set, is a run to compare this one with before the
 	// report is written; comparison and baselineErr receive the outcome.
 	baseline    string
@@ -242,10 +264,10 @@ func runSuite(ctx context.Context, s *suite.Suite, prov stack.Provider, outDir s
 	}
 	if ext, ok := inner.(external.Provider); ok {
 		// Nothing is started: the suite's stack shape does not apply.
-		f.logf("load goes to your service at %s; nothing is started", ext.URL)
+		f.logf("run %s: load goes to your service at %s; nothing is started", f.runID, ext.URL)
 	} else {
-		f.logf("starting the stack: %d instance(s) × %d worker(s) × %d thread(s), sessions in %s, data sets in %s",
-			sh.Instances, sh.Workers, sh.Threads, sh.SessionStore, sh.DatasetStore)
+		f.logf("run %s: starting the stack: %d instance(s) × %d worker(s) × %d thread(s), sessions in %s, data sets in %s",
+			f.runID, sh.Instances, sh.Workers, sh.Threads, sh.SessionStore, sh.DatasetStore)
 	}
 	st, err := harness.Up(ctx, prov, s, f.explicitTarget, f.logf)
 	if err != nil {
@@ -262,13 +284,19 @@ func runSuite(ctx context.Context, s *suite.Suite, prov stack.Provider, outDir s
 	if err != nil {
 		return reports.Summary{}, err
 	}
-	res, runErr := harness.Run(ctx, s, st,
+	if err := f.metrics.startRemoteWrite(f.logf); err != nil {
+		raw.Close()
+		return reports.Summary{}, err
+	}
+	res, runErr := harness.Run(ctx, s, st, append(f.metrics.options(),
 		harness.WithSink(scenarios.NewRawWriter(raw)),
 		harness.WithProgress(f.progress, f.live),
 		harness.WithLogf(f.logf),
 		harness.WithTargetSamples(harness.DefaultSampleInterval),
 		harness.WithServiceVersion(f.serviceVersion),
-		harness.WithPrometheus(f.prometheusURL))
+		harness.WithPrometheus(f.prometheusURL))...)
+	res.Summary.RunID = f.runID
+	f.metrics.finish(ctx, &res.Summary, f.logf)
 	if err := raw.Close(); err != nil {
 		// Results written so far stay readable; the run says it is not whole.
 		res.Summary.Complete = false
