@@ -148,8 +148,24 @@ func requireGates(t *testing.T, s reports.Summary) {
 	}
 }
 
-func TestFailoverSuitePasses(t *testing.T) {
+// balancers runs test once behind each balancer a stack can have: the
+// event suites must pass behind a real HAProxy as behind target lb.
+func balancers(t *testing.T, test func(t *testing.T, balancer string)) {
+	for _, b := range []string{loadharness.BalancerBuiltin, loadharness.BalancerHAProxy} {
+		t.Run(b, func(t *testing.T) {
+			if _, err := exec.LookPath("haproxy"); err != nil && b == loadharness.BalancerHAProxy && os.Getenv("CI") == "" {
+				t.Skip("haproxy not on PATH (apt-get install haproxy; CI installs it)")
+			}
+			test(t, b)
+		})
+	}
+}
+
+func TestFailoverSuitePasses(t *testing.T) { balancers(t, testFailoverSuitePasses) }
+
+func testFailoverSuitePasses(t *testing.T, balancer string) {
 	st := mustLoadSuite(t, "failover")
+	st.Stack.Balancer = balancer
 	s := runEventSuite(t, st)
 	requireGates(t, s)
 
@@ -178,8 +194,8 @@ func TestFailoverSuitePasses(t *testing.T) {
 	if recovery.Missing {
 		t.Errorf("recovery_time not measured: %s", recovery.Display)
 	}
-	t.Logf("failover: %d requests, %d errors (%v); %s; %s",
-		sc.Requests, sc.Failed, sc.Codes, gateResult(t, s, "excess_errors").Display, recovery.Display)
+	t.Logf("failover behind %s: %d requests, %d errors (%v); %s; %s",
+		balancer, sc.Requests, sc.Failed, sc.Codes, gateResult(t, s, "excess_errors").Display, recovery.Display)
 }
 
 func TestFailoverOnTheBeforeShapeLosesSessions(t *testing.T) {
@@ -271,8 +287,11 @@ scenarios:
 	return cost
 }
 
-func TestRollingRestartSuitePasses(t *testing.T) {
+func TestRollingRestartSuitePasses(t *testing.T) { balancers(t, testRollingRestartSuitePasses) }
+
+func testRollingRestartSuitePasses(t *testing.T, balancer string) {
 	st := mustLoadSuite(t, "rolling-restart")
+	st.Stack.Balancer = balancer
 	s := runEventSuite(t, st)
 	requireGates(t, s)
 	var replaced []string
@@ -285,5 +304,5 @@ func TestRollingRestartSuitePasses(t *testing.T) {
 		t.Errorf("replaced %s, want %s (events %+v)", got, want, s.Events)
 	}
 	sc := scenarioByName(t, s, "rolling-restart")
-	t.Logf("rolling restart: %d requests, %d errors, %d sessions lost of %d", sc.Requests, sc.Failed, sc.SessionsLost, sc.SessionsChecked)
+	t.Logf("rolling restart behind %s: %d requests, %d errors, %d sessions lost of %d", balancer, sc.Requests, sc.Failed, sc.SessionsLost, sc.SessionsChecked)
 }
