@@ -21,7 +21,7 @@ import (
 const usage = `loadtest: load-test and capacity-validate a web service
 
 Usage:
-  loadtest run FILE|--suite NAME [--out DIR] [--provider auto|process|docker|external] [--target URL] [--metrics-url URL] [--prometheus-url URL]
+  loadtest run FILE|--suite NAME [--out DIR] [--provider auto|process|docker|external] [--target URL] [--metrics-url URL] [--prometheus-url URL] [--prometheus-listen ADDR] [--remote-write URL]
   loadtest validate FILE|--suite NAME [--target URL] [--metrics-url URL] [--prometheus-url URL]
   loadtest capacity --suite NAME|FILE [--scenario NAME] [--by users|rate] [--grid workers=1,2,4 instances=1,2,3 [--cost ...]] [--before S --after S] [--out DIR]
   loadtest report DIR|RESULTS-FILE... [--out DIR]

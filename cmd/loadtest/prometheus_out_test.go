@@ -415,3 +415,20 @@ scenarios:
 		t.Errorf("the target got %d requests, want none", n)
 	}
 }
+
+// A run id sorts runs by their start, in UTC whatever the machine's zone,
+// and tells apart two runs started in one second.
+func TestNewRunID(t *testing.T) {
+	start := time.Date(2025, 7, 29, 14, 0, 5, 0, time.FixedZone("CEST", 2*3600))
+	a, b := newRunID(start), newRunID(start)
+	shape := regexp.MustCompile(`^20250729T120005Z-[0-9a-f]{6}$`)
+	if !shape.MatchString(a) || !shape.MatchString(b) {
+		t.Errorf("run ids %q, %q; want 20250729T120005Z-xxxxxx", a, b)
+	}
+	if a == b {
+		t.Errorf("two runs started in one second share the id %q", a)
+	}
+	if later := newRunID(start.Add(time.Second)); later <= a {
+		t.Errorf("a run started later has id %q, not after %q", later, a)
+	}
+}
