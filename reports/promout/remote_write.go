@@ -199,7 +199,11 @@ func newWriter(rawURL string, g prometheus.Gatherer, run Run, opts ...Option) (*
 	}
 	// A client of its own, so that nothing the load does to the default
 	// transport's pool touches the writer's, and the other way round.
-	client := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	transport := &http.Transport{Proxy: http.ProxyFromEnvironment}
+	if def, ok := http.DefaultTransport.(*http.Transport); ok {
+		transport = def.Clone()
+	}
+	client := &http.Client{Transport: transport}
 	api, err := remote.NewAPI(rawURL,
 		// The URL names the receiver's path already.
 		remote.WithAPIPath(""),
