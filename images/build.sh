@@ -8,13 +8,17 @@
 #   loadharness/prometheus:dev
 #                           the host's Debian prometheus, packed the same way
 #                           (a stack with prometheus: true runs it)
+#   loadharness/loadtest:dev
+#                           cmd/loadtest, static, unprivileged, with CA
+#                           certificates: shards on a Docker network or in a
+#                           cluster (deploy/kubernetes/loadtest.Dockerfile)
 #
 # Each image carries a label loadharness.input=<sha256 of what went in>; when
 # the label already matches, the image is left alone, so a second run with
 # nothing changed takes about as long as a cached `go build`.
 #
-# Usage: bash images/build.sh [target|redis|prometheus ...]   (default: all)
-# Env:   TARGET_IMAGE, REDIS_IMAGE, PROMETHEUS_IMAGE override the tags;
+# Usage: bash images/build.sh [target|redis|prometheus|loadtest ...]   (default: all)
+# Env:   TARGET_IMAGE, REDIS_IMAGE, PROMETHEUS_IMAGE, LOADTEST_IMAGE override the tags;
 #        FORCE=1 rebuilds.
 set -euo pipefail
 
@@ -23,6 +27,7 @@ cd "$(dirname "$script")/.."
 TARGET_IMAGE=${TARGET_IMAGE:-loadharness/target:dev}
 REDIS_IMAGE=${REDIS_IMAGE:-loadharness/redis:dev}
 PROMETHEUS_IMAGE=${PROMETHEUS_IMAGE:-loadharness/prometheus:dev}
+LOADTEST_IMAGE=${LOADTEST_IMAGE:-loadharness/loadtest:dev}
 FORCE=${FORCE:-0}
 # The engine here has no buildx; the classic builder handles FROM scratch
 # without a pull. Saying so explicitly keeps newer CLIs from refusing.
@@ -187,16 +192,51 @@ build_prometheus() {
   log "built $PROMETHEUS_IMAGE ($(docker run --rm "$PROMETHEUS_IMAGE" --version 2>&1 | awk 'NR == 1 {print $3}'))"
 }
 
+# build_loadtest builds the load generator's image for shards on a Docker
+# network or in a cluster (deploy/kubernetes/loadtest.Dockerfile): static,
+# unprivileged, with CA certificates. -buildvcs=true (over this machine's
+# GOFLAGS) stamps the module version and VCS revision that `loadtest
+# version` prints; so the image is rebuilt for every new commit.
+build_loadtest() {
+  local ctx="$work/loadtest"
+  mkdir -p "$ctx/rootfs/tmp" "$ctx/rootfs/etc/ssl/certs" "$ctx/results"
+  chmod 1777 "$ctx/rootfs/tmp"
+  local certs=/etc/ssl/certs/ca-certificates.crt
+  [ -f "$certs" ] || { log "no $certs (apt-get install ca-certificates)"; exit 1; }
+  cp -L "$certs" "$ctx/rootfs/etc/ssl/certs/ca-certificates.crt"
+  CGO_ENABLED=0 go build -buildvcs=true -o "$ctx/rootfs/loadtest" ./cmd/loadtest
+  cp deploy/kubernetes/loadtest.Dockerfile "$ctx/Dockerfile"
+  local sum
+  sum=$(cat "$ctx/rootfs/loadtest" "$ctx/rootfs/etc/ssl/certs/ca-certificates.crt" "$ctx/Dockerfile" | sha256sum | cut -c1-64)
+  if up_to_date "$LOADTEST_IMAGE" "$sum"; then
+    log "$LOADTEST_IMAGE is up to date"
+    return
+  fi
+  log "building $LOADTEST_IMAGE"
+  local old out
+  old=$(image_id "$LOADTEST_IMAGE")
+  if ! out=$(docker build -q --label "loadharness.input=$sum" -t "$LOADTEST_IMAGE" "$ctx" 2>&1); then
+    printf '%s\n' "$out" >&2
+    log "docker build of $LOADTEST_IMAGE failed"
+    exit 1
+  fi
+  drop_replaced "$old" "$LOADTEST_IMAGE"
+  docker run --rm "$LOADTEST_IMAGE" version >/dev/null || {
+    log "$LOADTEST_IMAGE: the binary does not run in the image"; exit 1; }
+  log "built $LOADTEST_IMAGE ($(docker run --rm "$LOADTEST_IMAGE" version))"
+}
+
 command -v docker >/dev/null 2>&1 || { log "docker is not installed"; exit 1; }
 docker version >/dev/null 2>&1 || { log "no Docker engine answers (docker version failed)"; exit 1; }
 
 what=("$@")
-[ ${#what[@]} -gt 0 ] || what=(target redis prometheus)
+[ ${#what[@]} -gt 0 ] || what=(target redis prometheus loadtest)
 for w in "${what[@]}"; do
   case "$w" in
     target) build_target ;;
     redis) build_redis ;;
     prometheus) build_prometheus ;;
-    *) log "unknown image '$w' (want target, redis or prometheus)"; exit 2 ;;
+    loadtest) build_loadtest ;;
+    *) log "unknown image '$w' (want target, redis, prometheus or loadtest)"; exit 2 ;;
   esac
 done
