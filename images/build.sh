@@ -12,13 +12,15 @@
 #                           cmd/loadtest, static, unprivileged, with CA
 #                           certificates: shards on a Docker network or in a
 #                           cluster (deploy/kubernetes/loadtest.Dockerfile)
+#   loadharness/haproxy:dev the host's Debian haproxy, packed like redis
+#                           (a docker stack with balancer: haproxy runs it)
 #
 # Each image carries a label loadharness.input=<sha256 of what went in>; when
 # the label already matches, the image is left alone, so a second run with
 # nothing changed takes about as long as a cached `go build`.
 #
-# Usage: bash images/build.sh [target|redis|prometheus|loadtest ...]   (default: all)
-# Env:   TARGET_IMAGE, REDIS_IMAGE, PROMETHEUS_IMAGE, LOADTEST_IMAGE override the tags;
+# Usage: bash images/build.sh [target|redis|prometheus|loadtest|haproxy ...]   (default: all)
+# Env:   TARGET_IMAGE, REDIS_IMAGE, PROMETHEUS_IMAGE, LOADTEST_IMAGE, HAPROXY_IMAGE override the tags;
 #        FORCE=1 rebuilds.
 set -euo pipefail
 
@@ -28,6 +30,7 @@ TARGET_IMAGE=${TARGET_IMAGE:-loadharness/target:dev}
 REDIS_IMAGE=${REDIS_IMAGE:-loadharness/redis:dev}
 PROMETHEUS_IMAGE=${PROMETHEUS_IMAGE:-loadharness/prometheus:dev}
 LOADTEST_IMAGE=${LOADTEST_IMAGE:-loadharness/loadtest:dev}
+HAPROXY_IMAGE=${HAPROXY_IMAGE:-loadharness/haproxy:dev}
 FORCE=${FORCE:-0}
 # The engine here has no buildx; the classic builder handles FROM scratch
 # without a pull. Saying so explicitly keeps newer CLIs from refusing.
@@ -226,17 +229,59 @@ build_loadtest() {
   log "built $LOADTEST_IMAGE ($(docker run --rm "$LOADTEST_IMAGE" version))"
 }
 
+# build_haproxy packs Debian's haproxy (linked to a dozen libraries: ssl,
+# lua, pcre2, systemd...) the way build_redis packs redis-server. The
+# configuration the docker provider writes needs no chroot, pid file, user
+# or socket directory: it runs in the foreground (-db), logs to stderr and
+# serves its runtime API on TCP. /etc/haproxy is where the provider copies
+# haproxy.cfg, which the default command reads; nsswitch.conf is there in
+# case a configuration names a host.
+build_haproxy() {
+  local bin root sum
+  bin=$(debian_bin haproxy haproxy)
+  mapfile -t libs < <(shared_libs "$bin")
+  [ ${#libs[@]} -gt 0 ] || { log "ldd found no libraries for $bin"; exit 1; }
+  sum=$( { cat "$bin"; for l in "${libs[@]}"; do printf '%s\n' "$l"; cat "$l"; done; cat "$script"; } | sha256sum | cut -c1-64)
+  if up_to_date "$HAPROXY_IMAGE" "$sum"; then
+    log "$HAPROXY_IMAGE is up to date"
+    return
+  fi
+  log "building $HAPROXY_IMAGE from $bin"
+  local old
+  old=$(image_id "$HAPROXY_IMAGE")
+  root="$work/haproxy-root"
+  mkdir -p "$root/usr/sbin" "$root/tmp" "$root/etc/haproxy"
+  chmod 1777 "$root/tmp"
+  printf 'hosts: files dns\n' >"$root/etc/nsswitch.conf"
+  cp -L "$bin" "$root/usr/sbin/haproxy"
+  for l in "${libs[@]}"; do
+    mkdir -p "$root$(dirname "$l")"
+    cp -L "$l" "$root$l"
+  done
+  tar --numeric-owner -C "$root" -c . | docker import \
+    --change 'ENTRYPOINT ["/usr/sbin/haproxy"]' \
+    --change 'CMD ["-db", "-f", "/etc/haproxy/haproxy.cfg"]' \
+    --change 'EXPOSE 8080' \
+    --change "LABEL loadharness.input=$sum" \
+    - "$HAPROXY_IMAGE" >/dev/null
+  drop_replaced "$old" "$HAPROXY_IMAGE"
+  docker run --rm "$HAPROXY_IMAGE" -v >/dev/null || {
+    log "$HAPROXY_IMAGE: haproxy does not start in the image"; exit 1; }
+  log "built $HAPROXY_IMAGE ($(docker run --rm "$HAPROXY_IMAGE" -v | awk 'NR == 1 {print $3}'))"
+}
+
 command -v docker >/dev/null 2>&1 || { log "docker is not installed"; exit 1; }
 docker version >/dev/null 2>&1 || { log "no Docker engine answers (docker version failed)"; exit 1; }
 
 what=("$@")
-[ ${#what[@]} -gt 0 ] || what=(target redis prometheus loadtest)
+[ ${#what[@]} -gt 0 ] || what=(target redis prometheus loadtest haproxy)
 for w in "${what[@]}"; do
   case "$w" in
     target) build_target ;;
     redis) build_redis ;;
     prometheus) build_prometheus ;;
     loadtest) build_loadtest ;;
-    *) log "unknown image '$w' (want target, redis, prometheus or loadtest)"; exit 2 ;;
+    haproxy) build_haproxy ;;
+    *) log "unknown image '$w' (want target, redis, prometheus, loadtest or haproxy)"; exit 2 ;;
   esac
 done
