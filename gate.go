@@ -267,7 +267,9 @@ type GateResult struct {
 	Display string `json:"display"`
 }
 
-// Evaluate judges g on scenario ("" for the whole run) with what m measures.
+// Evaluate judges g on scenario ("" for the whole run) with what m
+// measures: with the whole gate when m is a GateMeasurer, else with its
+// metric.
 func (g Gate) Evaluate(scenario string, m Measurer) GateResult {
 	r := GateResult{
 		Scenario:  scenario,
