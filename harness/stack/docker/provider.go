@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"loadharness/harness/stack"
+	"loadharness/harness/stack/haproxy"
 	"net/netip"
 	"path/filepath"
 	"strconv"
@@ -33,6 +34,9 @@ const (
 	// DefaultTargetImage is cmd/target in an empty image, built by
 	// images/build.sh; it serves both the instance and the balancer role.
 	DefaultTargetImage = "loadharness/target:dev"
+	// DefaultHAProxyImage is the host's Debian haproxy packed by
+	// images/build.sh, the balancer of a stack with balancer: haproxy.
+	DefaultHAProxyImage = "loadharness/haproxy:dev"
 )
 
 // RunLabel is the label every container and network of a container stack
@@ -53,10 +57,13 @@ const (
 // Provider is the provider that runs the stack as containers on a private
 // network: Redis (alias redis), N `target serve` containers (aliases
 // instance-1..N) and `target lb` in front, the balancer alone being what the
-// load uses (published on 127.0.0.1). With StackShape.Prometheus, a
-// Prometheus (alias prometheus, its API published on 127.0.0.1) scrapes
-// every worker's own metrics port in the network, and the stack is then a
-// stack.Prometheuser.
+// load uses (published on 127.0.0.1). With StackShape.Balancer haproxy, a
+// real HAProxy (HAProxyImage) takes target lb's place: it knows the
+// instances by their IP addresses on the network, and the harness drives
+// it through its runtime API, published on 127.0.0.1. With
+// StackShape.Prometheus, a Prometheus (alias prometheus, its API published
+// on 127.0.0.1) scrapes every worker's own metrics port in the network, and
+// the stack is then a stack.Prometheuser.
 //
 // No reaper container is run (its image cannot be pulled without a
 // registry): Start sets TESTCONTAINERS_RYUK_DISABLED=true when it is unset,
@@ -70,6 +77,9 @@ type Provider struct {
 	// PrometheusImage is the image of the stack's own Prometheus, run when
 	// the shape asks for one; "" means DefaultPrometheusImage.
 	PrometheusImage string
+	// HAProxyImage is the balancer's image when the shape asks for
+	// balancer: haproxy; "" means DefaultHAProxyImage.
+	HAProxyImage string
 	// Dir receives each container's log at Close (name.log); "" keeps none.
 	Dir string
 	// RunID is the value of RunLabel on everything started; "" draws a
@@ -121,6 +131,7 @@ func (d *Provider) Start(ctx context.Context, shape loadharness.StackShape) (_ s
 		redisImage:      orDefault(d.RedisImage, DefaultRedisImage),
 		targetImage:     orDefault(d.TargetImage, DefaultTargetImage),
 		prometheusImage: orDefault(d.PrometheusImage, DefaultPrometheusImage),
+		haproxyImage:    orDefault(d.HAProxyImage, DefaultHAProxyImage),
 	}
 	defer func() {
 		if err != nil {
@@ -132,6 +143,9 @@ func (d *Provider) Start(ctx context.Context, shape loadharness.StackShape) (_ s
 	images := []string{s.redisImage, s.targetImage}
 	if shape.Prometheus {
 		images = append(images, s.prometheusImage)
+	}
+	if shape.BalancerName() == loadharness.BalancerHAProxy {
+		images = append(images, s.haproxyImage)
 	}
 	for _, img := range images {
 		if !imagePresent(ctx, cli, img) {
@@ -180,8 +194,8 @@ func (d *Provider) Start(ctx context.Context, shape loadharness.StackShape) (_ s
 	}
 	// Load must not start before the balancer's own health checks have seen
 	// every instance, or the first second would go to a subset.
-	if err := stack.WaitBackendsHealthy(ctx, s.lbURL, s.backends()...); err != nil {
-		return nil, fmt.Errorf("start balancer: %w", err)
+	if err := stack.WaitBalancerHealthy(ctx, s.balancer, s.backends()...); err != nil {
+		return nil, fmt.Errorf("start balancer: %w%s", err, s.logHint(ctx, s.lb, "lb"))
 	}
 	if !shape.Prometheus {
 		return s, nil
@@ -325,7 +339,15 @@ func (s *dockerStack) startInstances(ctx context.Context, n int) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i-1] = s.startInstance(ctx, i)
+			in, err := s.startInstance(ctx, i)
+			if err == nil {
+				// The balancer starts with them in its configuration.
+				var addr string
+				if addr, err = s.balancerAddress(ctx, in); err == nil {
+					in.setBackend(addr)
+				}
+			}
+			errs[i-1] = err
 		}()
 	}
 	wg.Wait()
@@ -379,7 +401,7 @@ func (s *dockerStack) startInstance(ctx context.Context, i int) (*dockerInstance
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w%s", name, err, s.logHint(ctx, ctr, name))
 	}
-	in := &dockerInstance{name: name, backend: "http://" + name + ":8080", ctr: ctr}
+	in := &dockerInstance{name: name, ctr: ctr}
 	if err := in.refreshURL(ctx); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
@@ -412,20 +434,23 @@ func (s *dockerStack) liveInstances() []*dockerInstance {
 	return out
 }
 
-// backends are the URLs of the live instances inside the network.
+// backends are the URLs the balancer knows the live instances by.
 func (s *dockerStack) backends() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var urls []string
-	for _, in := range s.instances {
-		if in != nil {
-			urls = append(urls, in.backend)
+	for _, in := range s.liveInstances() {
+		if b := in.backendURL(); b != "" {
+			urls = append(urls, b)
 		}
 	}
 	return urls
 }
 
+// startBalancer starts the shape's balancer in front of the instances
+// started so far: target lb, or a real HAProxy.
 func (s *dockerStack) startBalancer(ctx context.Context) error {
+	if s.shape.BalancerName() == loadharness.BalancerHAProxy {
+		return s.startHAProxy(ctx)
+	}
 	backends := s.backends()
 	opts := append(s.common("lb", "lb", targetPort),
 		testcontainers.WithEnv(map[string]string{
@@ -434,7 +459,7 @@ func (s *dockerStack) startBalancer(ctx context.Context) error {
 		}),
 		testcontainers.WithCmd("lb"),
 		testcontainers.WithWaitStrategyAndDeadline(remaining(ctx),
-			wait.ForHTTP("/lb/healthz").WithPort(targetPort).WithPollInterval(50*time.Millisecond)),
+			wait.ForHTTP(haproxy.HealthzPath).WithPort(targetPort).WithPollInterval(50*time.Millisecond)),
 	)
 	ctr, err := testcontainers.Run(ctx, s.targetImage, opts...)
 	if ctr != nil {
@@ -448,7 +473,8 @@ func (s *dockerStack) startBalancer(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("start balancer: %w", err)
 	}
-	s.cfg.logf("balancer: %s → %s", s.lbURL, strings.Join(backends, ", "))
+	s.balancer = stack.BuiltinBalancer{URL: s.lbURL}
+	s.cfg.logf("balancer: %s (target lb) → %s", s.lbURL, strings.Join(backends, ", "))
 	return nil
 }
 

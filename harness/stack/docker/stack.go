@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"loadharness/harness/stack"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -20,16 +19,24 @@ import (
 
 // dockerStack is a stack of containers on one private network.
 type dockerStack struct {
-	cfg                                      *Provider
-	shape                                    loadharness.StackShape
-	cli                                      *testcontainers.DockerClient
-	runID                                    string
-	redisImage, targetImage, prometheusImage string
-	network                                  *testcontainers.DockerNetwork
-	redis                                    testcontainers.Container
-	redisVersion                             string
-	lb                                       testcontainers.Container
-	lbURL                                    string
+	cfg                                                    *Provider
+	shape                                                  loadharness.StackShape
+	cli                                                    *testcontainers.DockerClient
+	runID                                                  string
+	redisImage, targetImage, prometheusImage, haproxyImage string
+	network                                                *testcontainers.DockerNetwork
+	redis                                                  testcontainers.Container
+	redisVersion                                           string
+	// lb is the balancer's container, target lb or HAProxy; lbURL is
+	// where it takes the load on the host.
+	lb    testcontainers.Container
+	lbURL string
+	// balancer drives lb: target lb's /lb/backends or HAProxy's runtime
+	// API. Every change of the backends goes through it.
+	balancer stack.Balancer
+	// addrMu serializes changes of an instance's address in the balancer
+	// (register), so that two of them never claim one address.
+	addrMu sync.Mutex
 	// prometheus is the stack's own Prometheus, and promURL its API on
 	// the host; nil and "" unless the shape asks for one.
 	prometheus testcontainers.Container
@@ -50,12 +57,27 @@ type namedContainer struct {
 
 // dockerInstance is one `target serve` container.
 type dockerInstance struct {
-	name    string
-	backend string // its URL inside the network, as the balancer knows it
-	ctr     testcontainers.Container
+	name string
+	ctr  testcontainers.Container
 
 	mu  sync.Mutex
 	url string // its mapped URL on the host; changes on every restart
+	// backend is its URL inside the network as the balancer holds it, ""
+	// when the balancer holds none: target lb knows it by its alias,
+	// HAProxy by its IP address, which may change when it starts again.
+	backend string
+}
+
+func (in *dockerInstance) backendURL() string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.backend
+}
+
+func (in *dockerInstance) setBackend(b string) {
+	in.mu.Lock()
+	in.backend = b
+	in.mu.Unlock()
 }
 
 func (in *dockerInstance) hostURL() string {
@@ -144,14 +166,14 @@ func (s *dockerStack) Add(ctx context.Context) (string, error) {
 	if err := s.setTargets(ctx, in.name, false); err != nil {
 		return in.name, err
 	}
-	if err := stack.BalancerBackends(ctx, s.lbURL, http.MethodPost, in.backend); err != nil {
+	if err := s.register(ctx, in); err != nil {
 		return in.name, err
 	}
 	// Done means taking load: wait for the balancer's first health check
 	// of the new backend (every 250 ms).
 	waitCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	return in.name, stack.WaitBackendsHealthy(waitCtx, s.lbURL, in.backend)
+	return in.name, stack.WaitBalancerHealthy(waitCtx, s.balancer, in.backendURL())
 }
 
 // Remove drains instance i out of the balancer, stops it and, with a
@@ -163,8 +185,12 @@ func (s *dockerStack) Remove(ctx context.Context, i int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := stack.BalancerBackends(ctx, s.lbURL, http.MethodDelete, in.backend); err != nil {
-		return in.name, err
+	// A killed instance whose address a newer one took is no longer
+	// held: there is nothing to drain.
+	if b := in.backendURL(); b != "" {
+		if err := s.balancer.Remove(ctx, b); err != nil {
+			return in.name, err
+		}
 	}
 	err = errors.Join(stopWithin(ctx, in.ctr, 10*time.Second), s.setTargets(ctx, in.name, true))
 	s.mu.Lock()
@@ -210,8 +236,10 @@ func isNotRunning(err error) bool {
 }
 
 // restartInstance stops the instance gracefully and starts the same
-// container again: same name, same alias, so the balancer finds it where it
-// was; only the host port changes.
+// container again: same name, same alias, so target lb finds it where it
+// was. Its IP address may change (the engine gives a stopped container's
+// address to the next container that starts), and so does the host port:
+// HAProxy is told the new address.
 func (s *dockerStack) restartInstance(ctx context.Context, in *dockerInstance) error {
 	if err := stopWithin(ctx, in.ctr, 10*time.Second); err != nil {
 		return err
@@ -220,7 +248,10 @@ func (s *dockerStack) restartInstance(ctx context.Context, in *dockerInstance) e
 	if err := in.ctr.Start(ctx); err != nil {
 		return fmt.Errorf("start %s again: %w", in.name, err)
 	}
-	return in.refreshURL(ctx)
+	if err := in.refreshURL(ctx); err != nil {
+		return err
+	}
+	return s.register(ctx, in)
 }
 
 func (s *dockerStack) restartRedis(ctx context.Context) error {
