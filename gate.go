@@ -58,6 +58,25 @@ func (o Op) Holds(measured, threshold float64) bool {
 	}
 }
 
+// DecidedByLowerBound reports whether a gate whose true value is at least
+// lower is decided whatever more there was: a failure for <, <= and ==
+// once lower is past the threshold, a pass for > and >= once lower holds,
+// and a pass for != once lower is above the threshold. A counter that was
+// reset (a worker restarted) gives such a bound: what it counted between
+// its last reading and the reset was never seen.
+func (o Op) DecidedByLowerBound(lower, threshold float64) bool {
+	switch o {
+	case OpLess, OpLessEqual:
+		return !o.Holds(lower, threshold)
+	case OpGreater, OpGreaterEqual:
+		return o.Holds(lower, threshold)
+	case OpEqual, OpNotEqual:
+		return lower > threshold
+	default:
+		return false
+	}
+}
+
 // Margin is how far measured is from failing the comparison, in the
 // threshold's unit: positive is headroom, negative is by how much it failed.
 // For == it is -|measured-threshold| (0 at best); for != it is the distance.

@@ -310,3 +310,30 @@ func BenchmarkParseGate(b *testing.B) {
 		}
 	}
 }
+
+func TestDecidedByLowerBound(t *testing.T) {
+	tests := []struct {
+		op           loadharness.Op
+		lower, thr   float64
+		decided      bool
+		whyInComment string
+	}{
+		{loadharness.OpLess, 5, 3, true, "already past the threshold: a failure"},
+		{loadharness.OpLess, 2, 3, false, "the missed counts could push it past"},
+		{loadharness.OpLessEqual, 3, 3, false, "holds at the bound, may not hold above it"},
+		{loadharness.OpLessEqual, 4, 3, true, "fails"},
+		{loadharness.OpGreater, 4, 3, true, "more only makes it hold"},
+		{loadharness.OpGreater, 2, 3, false, "the missed counts may make it hold"},
+		{loadharness.OpGreaterEqual, 3, 3, true, "holds"},
+		{loadharness.OpEqual, 1, 0, true, "past the threshold: never equal"},
+		{loadharness.OpEqual, 0, 0, false, "equal only if nothing was missed"},
+		{loadharness.OpNotEqual, 1, 0, true, "never equal"},
+		{loadharness.OpNotEqual, 0, 0, false, "equal unless something was missed"},
+		{0, 1, 0, false, "no operator"},
+	}
+	for _, tt := range tests {
+		if got := tt.op.DecidedByLowerBound(tt.lower, tt.thr); got != tt.decided {
+			t.Errorf("%s: DecidedByLowerBound(%v, %v) = %v, want %v (%s)", tt.op, tt.lower, tt.thr, got, tt.decided, tt.whyInComment)
+		}
+	}
+}

@@ -35,13 +35,14 @@ type counterIncrease struct {
 	first   map[seriesKey]float64
 	last    map[seriesKey]float64
 	rise    map[seriesKey]float64
+	resets  map[string]int // by metric name
 	workers int
 	missed  []string
 }
 
 // newCounterIncrease starts a window at the reading base.
 func newCounterIncrease(base TargetMetrics) *counterIncrease {
-	c := &counterIncrease{first: map[seriesKey]float64{}, last: map[seriesKey]float64{}, rise: map[seriesKey]float64{}}
+	c := &counterIncrease{first: map[seriesKey]float64{}, last: map[seriesKey]float64{}, rise: map[seriesKey]float64{}, resets: map[string]int{}}
 	c.observe(base)
 	return c
 }
@@ -66,6 +67,7 @@ func (c *counterIncrease) observe(m TargetMetrics) {
 			c.rise[k] += v - prev
 		default:
 			c.rise[k] += v // reset: counted again from zero
+			c.resets[k.name]++
 		}
 		c.last[k] = v
 	}
@@ -77,7 +79,10 @@ func (c *counterIncrease) observe(m TargetMetrics) {
 func (c *counterIncrease) result() TargetMetrics {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := TargetMetrics{Values: map[string]float64{}, Workers: c.workers, Missed: c.missed, At: c.at}
+	out := TargetMetrics{Values: map[string]float64{}, Workers: c.workers, Missed: c.missed, At: c.at, Resets: map[string]int{}}
+	for name, n := range c.resets {
+		out.Resets[name] = n
+	}
 	for k, last := range c.last {
 		if k.counter {
 			out.Values[k.name] += c.rise[k]

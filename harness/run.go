@@ -102,12 +102,18 @@ func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (R
 	}
 	scrape := newScraper(s.Stack.Workers)
 	targetDeltas := targetMeasurer{}
+	// With a Prometheus, the target's counters the gates read come from it:
+	// it scrapes every worker, which the harness's own scrapes through a
+	// real balancer cannot reach.
+	promTarget, targetNames := prometheusClient(cfg.prometheusURL, st), targetCounterNames(s)
+	targetSpans := map[string]targetSpan{}
 	var runErr error
 	stoppedByFault := false
 	for _, sc := range s.Scenarios {
 		if ctx.Err() != nil {
 			break
 		}
+		spanFrom := time.Now()
 		counters := newCounterIncrease(scrape.Scrape(ctx, st.MetricsURLs()))
 		sampler.track(counters)
 		events := watchScenario(ctx, sc, st, rec, tap, cfg.logf)
@@ -126,6 +132,14 @@ func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (R
 		sampler.track(nil)
 		counters.observe(after)
 		targetDeltas[sc.Name] = counters.result()
+		if promTarget != nil && len(targetNames) > 0 {
+			// Every worker scraped after the last request, before the next
+			// scenario sends one: the span's last samples are this one's.
+			if late, err := promTarget.AwaitScrapes(context.WithoutCancel(ctx), time.Now()); err != nil || len(late) > 0 {
+				cfg.logf("%s: Prometheus had not scraped %v after the scenario (%v): its last counts may be missing", sc.Name, late, err)
+			}
+			targetSpans[sc.Name] = targetSpan{from: spanFrom, to: time.Now()}
+		}
 		for _, missed := range after.Missed {
 			cfg.logf("metrics of %s: %s", sc.Name, missed)
 		}
@@ -158,7 +172,14 @@ func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (R
 	// it has scraped past the last one's end.
 	promGates, promWarnings := judgePromQL(ctx, cfg.prometheusURL, st, s, res.Outcomes, cfg.logf)
 	res.Summary.Warnings = append(res.Summary.Warnings, promWarnings...)
-	measurer := loadharness.Measurers{agg, rec, targetDeltas, promGates}
+	var fromPrometheus targetMeasurer
+	if promTarget != nil {
+		var warnings []string
+		fromPrometheus, warnings = targetFromPrometheus(context.WithoutCancel(ctx), promTarget, cfg.targetJobOrDefault(), targetNames, targetSpans)
+		res.Summary.Warnings = append(res.Summary.Warnings, warnings...)
+	}
+	res.Summary.Warnings = append(res.Summary.Warnings, resetWarnings(targetNames, fromPrometheus, targetDeltas)...)
+	measurer := loadharness.Measurers{agg, rec, fromPrometheus, targetDeltas, promGates}
 	for _, sc := range s.Scenarios {
 		if _, ran := res.Outcomes[sc.Name]; !ran {
 			continue
@@ -307,6 +328,8 @@ type runConfig struct {
 	serviceVersion string
 	// prometheusURL is the Prometheus of the promql gates (WithPrometheus).
 	prometheusURL string
+	// targetJob is the target's job in that Prometheus (WithTargetJob).
+	targetJob string
 }
 
 func newConfig(opts []Option) runConfig {

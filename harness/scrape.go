@@ -27,6 +27,11 @@ type TargetMetrics struct {
 	Series map[seriesKey]float64
 	// Workers is how many distinct instance/worker pairs answered.
 	Workers int
+	// Resets counts, by metric name, the counters seen lower than before
+	// (a worker restarted); only increases (counterIncrease) set it. What
+	// a counter counted between its last reading and its reset was never
+	// seen, so its increase is then a lower bound.
+	Resets map[string]int
 	// Missed lists endpoints that could not be scraped.
 	Missed []string
 }

@@ -33,7 +33,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	targetImage := fs.String("target-image", envOr("LOADHARNESS_TARGET_IMAGE", docker.DefaultTargetImage), "target image for the docker provider")
 	targetURL := fs.String("target", "", "base URL of your own service (with --provider external)")
 	metricsURL := fs.String("metrics-url", "", "Prometheus endpoint of your service, for target: gates (with --provider external)")
-	prometheusURL := fs.String("prometheus-url", "", "Prometheus HTTP API the suite's promql gates read (http://HOST:PORT); default: the stack's own, with prometheus: true")
+	prometheusURL := fs.String("prometheus-url", "", "Prometheus HTTP API the suite's promql gates read (http://HOST:PORT), and the target's counters (serialization_errors, target:NAME) from the series of --prometheus-job; default: the stack's own, with prometheus: true")
+	prometheusJob := fs.String("prometheus-job", harness.DefaultTargetJob, "the job label of the target's series in that Prometheus")
 	targetBin := fs.String("target-bin", "", "path of the target binary for the process provider (default: next to loadtest, else bin/target)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	baseline := fs.String("baseline", "", "a previous run directory or summary.json: compare this run with it at the end (as 'loadtest compare') and exit 1 on a regression beyond the noise")
@@ -158,6 +159,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		teardownErr:    &teardownErr,
 		serviceVersion: *serviceVersion,
 		prometheusURL:  *prometheusURL,
+		prometheusJob:  *prometheusJob,
 		runID:          runID,
 		metrics:        metrics,
 		baseline:       *baseline, comparison: &comparison, baselineErr: &baselineErr, published: *outDir,
@@ -237,6 +239,8 @@ type runFlags struct {
 	serviceVersion string
 	// prometheusURL is --prometheus-url, which the promql gates read.
 	prometheusURL string
+	// prometheusJob is --prometheus-job, the target's job there.
+	prometheusJob string
 	// runID names the run in its summary and its live metrics, which
 	// metrics serves and pushes (nil without --prometheus-listen and
 	// --remote-write).
@@ -294,7 +298,7 @@ func runSuite(ctx context.Context, s *suite.Suite, prov stack.Provider, outDir s
 		harness.WithLogf(f.logf),
 		harness.WithTargetSamples(harness.DefaultSampleInterval),
 		harness.WithServiceVersion(f.serviceVersion),
-		harness.WithPrometheus(f.prometheusURL))...)
+		harness.WithPrometheus(f.prometheusURL), harness.WithTargetJob(f.prometheusJob))...)
 	res.Summary.RunID = f.runID
 	f.metrics.finish(ctx, &res.Summary, f.logf)
 	if err := raw.Close(); err != nil {

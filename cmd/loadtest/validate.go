@@ -106,7 +106,9 @@ func version() string {
 func checkMeasurable(s *suite.Suite, provider, targetURL, metricsURL, prometheusURL string) error {
 	problems := s.Gateless()
 	external := provider == "external" || targetURL != ""
-	if external && metricsURL == "" {
+	// The target's counters come from --metrics-url or, reading every
+	// worker, from a Prometheus that scrapes them.
+	if external && metricsURL == "" && prometheusURL == "" {
 		problems = append(problems, s.Unmeasurable(false)...)
 	}
 	problems = append(problems, promQLProblems(s, external, prometheusURL)...)

@@ -57,6 +57,8 @@ func (c *Client) URL() string { return c.url }
 // writes them ({instance="a", job="b"}) and its value at each step.
 type Series struct {
 	Labels string
+	// Name is the metric's name, where the query kept it (Samples does).
+	Name   string
 	Points []Point
 }
 
@@ -194,4 +196,37 @@ func (c *Client) pendingSince(ctx context.Context, t time.Time) ([]string, time.
 	}
 	sort.Strings(pending)
 	return pending, longest, nil
+}
+
+// Samples returns the raw samples of every series selector matches with a
+// time in (from, to]: an instant query of the range vector selector[to-from]
+// at to, which Prometheus answers with the samples as scraped, neither
+// interpolated nor extrapolated as rate() and increase() are. It is how
+// counters are read exactly, reset by reset.
+func (c *Client) Samples(ctx context.Context, selector string, from, to time.Time) ([]Series, error) {
+	from, to = from.Truncate(time.Millisecond), to.Truncate(time.Millisecond)
+	span := to.Sub(from)
+	if span < time.Millisecond {
+		return nil, fmt.Errorf("samples of %s: an empty window (%s to %s)", selector, from, to)
+	}
+	expr := fmt.Sprintf("%s[%dms]", selector, span.Milliseconds())
+	ctx, cancel := context.WithTimeout(ctx, DefaultQueryTimeout)
+	defer cancel()
+	value, _, _, err := c.api.Query(ctx, expr, to, v1.WithTimeout(DefaultQueryTimeout))
+	if err != nil {
+		return nil, fmt.Errorf("query %s: %s: %w", c.url, expr, err)
+	}
+	matrix, ok := value.(model.Matrix)
+	if !ok {
+		return nil, fmt.Errorf("query %s: %s gave a %s, not a matrix", c.url, expr, value.Type())
+	}
+	out := make([]Series, 0, len(matrix))
+	for _, s := range matrix {
+		series := Series{Labels: s.Metric.String(), Name: string(s.Metric[model.MetricNameLabel]), Points: make([]Point, 0, len(s.Values))}
+		for _, p := range s.Values {
+			series.Points = append(series.Points, Point{At: p.Timestamp.Time(), Value: float64(p.Value)})
+		}
+		out = append(out, series)
+	}
+	return out, nil
 }
