@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/moby/moby/api/types/container"
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/wait"
 
@@ -52,6 +53,11 @@ func (s *dockerStack) startHAProxy(ctx context.Context) error {
 		}),
 		// In the foreground, logging to stderr: the container's log.
 		testcontainers.WithCmd("-db", "-f", haproxyConfigPath),
+		// HAProxy leaves SIGTERM to its default action, which the kernel
+		// does not take for PID 1: every stop would wait out its grace and
+		// end in SIGKILL. SIGUSR1 is its soft stop (no new connections,
+		// exit once those open are done); the grace still bounds it.
+		testcontainers.WithConfigModifier(func(c *container.Config) { c.StopSignal = "SIGUSR1" }),
 		// A configuration HAProxy refuses ends the container, which ends
 		// this wait at once.
 		testcontainers.WithWaitStrategyAndDeadline(remaining(ctx),
