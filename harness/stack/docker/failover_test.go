@@ -28,12 +28,19 @@ func (c *capturingProvider) Start(ctx context.Context, shape loadharness.StackSh
 	return st, err
 }
 
+// TestFailoverSuiteOnDocker runs the failover suite as shipped on
+// containers, behind each balancer.
 func TestFailoverSuiteOnDocker(t *testing.T) {
 	requireDockerImages(t)
+	balancers(t, testFailoverSuiteOnDocker)
+}
+
+func testFailoverSuiteOnDocker(t *testing.T, balancer string) {
 	su, err := suite.Load("failover")
 	if err != nil {
 		t.Fatal(err)
 	}
+	su.Stack.Balancer = balancer
 	dir := t.TempDir()
 	provider := &capturingProvider{Provider: &Provider{RedisImage: LocalRedisImage, TargetImage: DefaultTargetImage, Dir: dir, Logf: t.Logf}}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -44,7 +51,10 @@ func TestFailoverSuiteOnDocker(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
-	t.Logf("docker failover run took %s", time.Since(started).Round(time.Second))
+	t.Logf("docker failover run behind %s took %s", balancer, time.Since(started).Round(time.Second))
+	for _, sc := range s.Scenarios {
+		t.Logf("%s: %d requests, %d failed; codes %v; errors %v", sc.Name, sc.Requests, sc.Failed, sc.Codes, sc.Errors)
+	}
 	for _, g := range s.Gates {
 		t.Logf("gate %s", g.Display)
 		// Timing on a shared machine is judged in the process test; here

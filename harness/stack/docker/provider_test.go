@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"loadharness/harness/stack"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
@@ -22,8 +23,8 @@ import (
 )
 
 // requireDockerImages skips the test unless an engine answers and the local
-// images exist, saying how to get them.
-func requireDockerImages(t *testing.T) {
+// images exist (the target's, Redis's and extra), saying how to get them.
+func requireDockerImages(t *testing.T, extra ...string) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("container stacks are not short tests")
@@ -33,10 +34,23 @@ func requireDockerImages(t *testing.T) {
 	if !Available(ctx) {
 		t.Skip("no Docker engine answers (is dockerd running and the socket readable?); the docker provider is not tested")
 	}
-	for _, img := range []string{DefaultTargetImage, LocalRedisImage} {
+	for _, img := range append([]string{DefaultTargetImage, LocalRedisImage}, extra...) {
 		if !ImagePresent(ctx, img) {
 			t.Skipf("image %s is missing: build the local images with `make images` (bash images/build.sh)", img)
 		}
+	}
+}
+
+// balancers runs test once behind each balancer a docker stack can have:
+// target lb, and a real HAProxy where its image was built.
+func balancers(t *testing.T, test func(t *testing.T, balancer string)) {
+	for _, b := range []string{loadharness.BalancerBuiltin, loadharness.BalancerHAProxy} {
+		t.Run(b, func(t *testing.T) {
+			if b == loadharness.BalancerHAProxy {
+				requireDockerImages(t, DefaultHAProxyImage)
+			}
+			test(t, b)
+		})
 	}
 }
 
@@ -155,13 +169,22 @@ func (c *sessionClient) dataset() (reply, error) {
 	return c.do(req)
 }
 
-// TestDockerStack drives a 2-instance container stack through the balancer:
-// a session spans instances, survives a killed instance and reaches an
-// added one; the other actions work; Close leaves nothing labelled behind.
+// TestDockerStack drives a 2-instance container stack through each
+// balancer: strict round robin, a session that spans instances, survives a
+// killed instance and reaches an added one; the other actions work, and the
+// balancer ends up holding exactly the live instances; Close leaves nothing
+// labelled behind. Behind HAProxy the added instance takes the killed one's
+// IP address (the engine hands out the lowest free one), and the killed one
+// gets another when it is restarted: the balancer must follow both.
 func TestDockerStack(t *testing.T) {
 	requireDockerImages(t)
+	balancers(t, testDockerStack)
+}
+
+func testDockerStack(t *testing.T, balancer string) {
 	shape := loadharness.DefaultStackShape
 	shape.Instances, shape.Workers, shape.Threads = 2, 2, 4
+	shape.Balancer = balancer
 	s := mustStartDocker(t, shape)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -191,6 +214,22 @@ func TestDockerStack(t *testing.T) {
 	if len(seen) < 2 {
 		t.Fatalf("20 requests reached only %v: the balancer does not spread", seen)
 	}
+	spread := map[string]int{}
+	for range 10 {
+		r, err := c.dataset()
+		if err != nil || r.status != http.StatusOK {
+			t.Fatalf("dataset: err %v, status %d: %s", err, r.status, r.body)
+		}
+		spread[r.instance]++
+	}
+	if spread["instance-1"] != 5 || spread["instance-2"] != 5 {
+		t.Errorf("10 requests over two instances: %v, want 5 and 5 (round robin)", spread)
+	}
+	addrs := map[string]string{} // instance → the address the balancer holds
+	for _, in := range s.liveInstances() {
+		addrs[in.name] = in.backendURL()
+	}
+	t.Logf("balancer %s holds %v", balancer, addrs)
 
 	t.Run("kill-instance keeps the session served", func(t *testing.T) {
 		ev, err := s.Act(ctx, "kill-instance", 1)
@@ -224,8 +263,17 @@ func TestDockerStack(t *testing.T) {
 		if streak < 10 {
 			t.Fatalf("no 10 successes in a row within 5s of the kill (streak %d)", streak)
 		}
-		if recovered > 2*time.Second {
-			t.Errorf("requests failed for %v after the kill, want at most ~2s", recovered)
+		// Behind HAProxy, a request sent to the dead container before the
+		// checks (or that request's own failure) take it out waits out the
+		// connect timeout, 2s like target lb's dial timeout: a dead
+		// container's address goes silent. target lb never waits so: it
+		// dials the alias, which the engine's DNS stops resolving at once.
+		limit := 2 * time.Second
+		if balancer == loadharness.BalancerHAProxy {
+			limit = 3 * time.Second
+		}
+		if recovered > limit {
+			t.Errorf("requests failed for %v after the kill, want at most %v", recovered, limit)
 		}
 		t.Logf("served again %v after the kill", recovered.Round(time.Millisecond))
 	})
@@ -249,6 +297,8 @@ func TestDockerStack(t *testing.T) {
 		if !served {
 			t.Fatal("instance-3 served none of 20 requests")
 		}
+		in3, _ := s.instance(3)
+		t.Logf("instance-3 is at %s (instance-1 was at %s)", in3.backendURL(), addrs["instance-1"])
 		urls := s.MetricsURLs()
 		if got, want := len(urls), 3; got != want {
 			t.Fatalf("metrics URLs: got %d, want %d", got, want)
@@ -279,6 +329,8 @@ func TestDockerStack(t *testing.T) {
 		if !served {
 			t.Error("the balancer sent none of 30 requests to the restarted instance-1")
 		}
+		in1, _ := s.instance(1)
+		t.Logf("restarted instance-1 is at %s (was %s)", in1.backendURL(), addrs["instance-1"])
 	})
 
 	t.Run("remove-instance takes it out of rotation", func(t *testing.T) {
@@ -297,13 +349,27 @@ func TestDockerStack(t *testing.T) {
 				t.Fatal("a removed instance still serves")
 			}
 		}
+		// Exactly the live instances, each once and healthy: no address
+		// of a killed, moved or removed one is left behind.
+		wantHealth := map[string]bool{}
+		for _, in := range s.liveInstances() {
+			wantHealth[in.backendURL()] = true
+		}
+		if len(wantHealth) != 2 {
+			t.Fatalf("live instances' addresses %v, want 2", wantHealth)
+		}
+		waitHealth(t, s.balancer, wantHealth)
 	})
 
 	t.Run("restart-redis", func(t *testing.T) {
 		if _, err := s.Act(ctx, "restart-redis", 0); err != nil {
 			t.Fatal(err)
 		}
-		if err := stack.WaitBackendsHealthy(ctx, s.URL(), "http://instance-2:8080"); err != nil {
+		in2, err := s.instance(2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := stack.WaitBalancerHealthy(ctx, s.balancer, in2.backendURL()); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -314,8 +380,16 @@ func TestDockerStack(t *testing.T) {
 		}
 	})
 
+	closing := time.Now()
 	if err := s.Close(ctx); err != nil {
 		t.Fatalf("close: %v", err)
+	}
+	// Every container stops on its stop signal, none waits out the 5s
+	// grace for a SIGKILL (HAProxy as PID 1 ignores SIGTERM).
+	if took := time.Since(closing); took >= 5*time.Second {
+		t.Errorf("Close took %v: a container waited out its grace", took)
+	} else {
+		t.Logf("Close took %v", took.Round(time.Millisecond))
 	}
 	if cs, ns := labelled(t, s.runID); cs != 0 || ns != 0 {
 		t.Errorf("after Close: %d containers and %d networks still labelled %s=%s", cs, ns, RunLabel, s.runID)
@@ -325,12 +399,39 @@ func TestDockerStack(t *testing.T) {
 			t.Errorf("log of %s not saved at Close: %v", name, err)
 		}
 	}
+	if balancer == loadharness.BalancerHAProxy {
+		// HAProxy logs to stderr: its log names the servers it saw go down.
+		if log, _ := os.ReadFile(filepath.Join(s.cfg.Dir, "lb.log")); !bytes.Contains(log, []byte("is DOWN")) {
+			t.Errorf("lb.log does not hold HAProxy's output:\n%s", log)
+		}
+		if _, err := os.Stat(filepath.Join(s.cfg.Dir, "haproxy.cfg")); err != nil {
+			t.Errorf("haproxy.cfg not kept beside the logs: %v", err)
+		}
+	}
 	if log, _ := os.ReadFile(filepath.Join(s.cfg.Dir, "redis.log")); !bytes.Contains(log, []byte("Ready to accept connections")) {
 		t.Errorf("redis.log does not hold Redis's output:\n%s", log)
 	}
 	if err := s.Close(ctx); err != nil {
 		t.Errorf("second close: %v", err)
 	}
+}
+
+// waitHealth waits until the balancer holds exactly want, or fails the
+// test after 5s.
+func waitHealth(t *testing.T, b stack.Balancer, want map[string]bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var last map[string]bool
+	var lastErr error
+	for ctx.Err() == nil {
+		last, lastErr = b.Health(ctx)
+		if lastErr == nil && maps.Equal(last, want) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("balancer holds %v (%v), want %v within 5s", last, lastErr, want)
 }
 
 // TestDockerStartFailureCleansUp starts a stack whose Redis cannot start
@@ -362,7 +463,7 @@ func TestDockerStartTime(t *testing.T) {
 	took := time.Since(start)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	healthy, err := stack.BalancerHealth(ctx, s.URL())
+	healthy, err := s.balancer.Health(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
