@@ -1,6 +1,9 @@
 package harness
 
 import (
+	"context"
+	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -120,4 +123,37 @@ func (d scaleDecision) String() string {
 		return "in"
 	}
 	return "hold"
+}
+
+// fakeInstant answers Instant with values or an error.
+type fakeInstant struct {
+	values []float64
+	err    error
+}
+
+func (f fakeInstant) Instant(context.Context, string, time.Time) ([]float64, error) {
+	return f.values, f.err
+}
+
+func TestPromQLSignalReadsTheLargestSeries(t *testing.T) {
+	tests := []struct {
+		name string
+		prom instantQuerier
+		want float64
+		ok   bool
+	}{
+		{"one series", fakeInstant{values: []float64{0.42}}, 0.42, true},
+		{"the hottest of several", fakeInstant{values: []float64{0.2, 0.9, 0.5}}, 0.9, true},
+		{"NaN left out", fakeInstant{values: []float64{math.NaN(), 0.3}}, 0.3, true},
+		{"nothing matched", fakeInstant{}, 0, false},
+		{"only NaN", fakeInstant{values: []float64{math.NaN()}}, 0, false},
+		{"query failed", fakeInstant{values: []float64{1}, err: errors.New("503")}, 0, false},
+		{"no Prometheus", nil, 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := promQLSignal(tt.prom, "q").read(context.Background())
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("%s: read = %v, %v; want %v, %v", tt.name, got, ok, tt.want, tt.ok)
+		}
+	}
 }

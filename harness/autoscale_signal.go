@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -26,9 +27,18 @@ func (f signalFunc) read(ctx context.Context) (float64, bool) { return f(ctx) }
 
 var _ signalSource = signalFunc(nil)
 
-// newSignal returns the source of sig for scenario on stack.
-func newSignal(sig suite.Signal, scenario string, st stack.Stack, tap *latencyTap) signalSource {
-	switch sig {
+// instantQuerier is what a PromQL signal needs of a Prometheus
+// (promql.Client.Instant).
+type instantQuerier interface {
+	Instant(ctx context.Context, expr string, at time.Time) ([]float64, error)
+}
+
+// newSignal returns the source of policy's signal for scenario on stack;
+// prom is the run's Prometheus, nil when it has none.
+func newSignal(policy suite.Autoscale, scenario string, st stack.Stack, tap *latencyTap, prom instantQuerier) signalSource {
+	switch policy.Signal {
+	case suite.SignalPromQL:
+		return promQLSignal(prom, policy.Query)
 	case suite.SignalQueueDepth:
 		return queueDepthSignal(st)
 	case suite.SignalCPU:
@@ -175,4 +185,30 @@ func (c *cpuSignal) read(ctx context.Context) (float64, bool) {
 		return 0, false
 	}
 	return sum / float64(n), true
+}
+
+// promQLSignal reads a policy's PromQL query at each evaluation. Several
+// series give their largest value, so that one hot instance is enough to
+// scale out, as a per-instance alarm would; none, a failed query or no
+// Prometheus is no reading, which the policy never acts on.
+func promQLSignal(prom instantQuerier, query string) signalSource {
+	return signalFunc(func(ctx context.Context) (float64, bool) {
+		if prom == nil {
+			return 0, false
+		}
+		values, err := prom.Instant(ctx, query, time.Now())
+		if err != nil {
+			return 0, false
+		}
+		best, ok := 0.0, false
+		for _, v := range values {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				continue
+			}
+			if !ok || v > best {
+				best, ok = v, true
+			}
+		}
+		return best, ok
+	})
 }

@@ -30,7 +30,7 @@ type scenarioEvents struct {
 // starts the scaling policy, if any, on its own goroutine. The caller must
 // call finish once the scenario has run.
 func watchScenario(ctx context.Context, sc *suite.Scenario, st stack.Stack, rec *aggregate.Recovery, tap *latencyTap,
-	logf func(string, ...any)) *scenarioEvents {
+	prom instantQuerier, logf func(string, ...any)) *scenarioEvents {
 	gates := make([]loadharness.Gate, len(sc.Gates))
 	for i, spec := range sc.Gates {
 		gates[i] = spec.Gate
@@ -39,7 +39,7 @@ func watchScenario(ctx context.Context, sc *suite.Scenario, st stack.Stack, rec 
 	rec.Track(sc.Name, rule)
 	w := &scenarioEvents{sc: sc, st: st, rec: rec, tap: tap, logf: logf}
 	if sc.Autoscale != nil {
-		signal := newSignal(sc.Autoscale.Signal, sc.Name, st, tap)
+		signal := newSignal(*sc.Autoscale, sc.Name, st, tap, prom)
 		w.scaler = startAutoscaler(ctx, *sc.Autoscale, st.Info().Shape.Instances, signal, w.act, logf)
 	}
 	return w

@@ -306,3 +306,45 @@ func testRollingRestartSuitePasses(t *testing.T, balancer string) {
 	sc := scenarioByName(t, s, "rolling-restart")
 	t.Logf("rolling restart behind %s: %d requests, %d errors, %d sessions lost of %d", balancer, sc.Requests, sc.Failed, sc.SessionsLost, sc.SessionsChecked)
 }
+
+// TestAutoscaleOnAPromQLSignal: a scaling policy on a PromQL query of the
+// stack's own Prometheus acts on what Prometheus says: the request rate
+// the workers counted (sum(rate(target_requests_total[3s]))) goes past 10/s
+// under a load of 40/s, and the policy adds the second instance.
+func TestAutoscaleOnAPromQLSignal(t *testing.T) {
+	if _, err := exec.LookPath("prometheus"); err != nil && os.Getenv("CI") == "" {
+		t.Skip("prometheus not on PATH (apt-get install prometheus; CI installs it)")
+	}
+	s, err := suite.Parse("promql-scaling.yaml", []byte(`name: promql-scaling
+stack: {instances: 1, workers: 2, threads: 4, prometheus: true}
+scenarios:
+  - name: scale
+    users: 10
+    rate: 40/s
+    duration: 10s
+    setup: [login, upload]
+    steps: [map]
+    gates: [error_rate < 1%, scale_events >= 1]
+    autoscale:
+      signal: promql
+      query: sum(rate(target_requests_total{job="target"}[3s]))
+      above: 10
+      for: 2s
+      cooldown: 30s
+      max_instances: 2
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	summary := runEventSuite(t, s)
+	requireGates(t, summary)
+	var adds []loadharness.Event
+	for _, ev := range summary.Events {
+		if ev.Kind == string(loadharness.ActionAddInstance) {
+			adds = append(adds, ev)
+		}
+	}
+	if len(adds) != 1 || !strings.Contains(adds[0].Detail, "autoscale: promql ") {
+		t.Errorf("add events %+v, want one, for the promql signal", adds)
+	}
+}

@@ -105,7 +105,7 @@ func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (R
 	// With a Prometheus, the target's counters the gates read come from it:
 	// it scrapes every worker, which the harness's own scrapes through a
 	// real balancer cannot reach.
-	promTarget, targetNames := prometheusClient(cfg.prometheusURL, st), targetCounterNames(s)
+	runProm, targetNames := prometheusClient(cfg.prometheusURL, st), targetCounterNames(s)
 	targetSpans := map[string]targetSpan{}
 	var runErr error
 	stoppedByFault := false
@@ -116,7 +116,11 @@ func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (R
 		spanFrom := time.Now()
 		counters := newCounterIncrease(scrape.Scrape(ctx, st.MetricsURLs()))
 		sampler.track(counters)
-		events := watchScenario(ctx, sc, st, rec, tap, cfg.logf)
+		var prom instantQuerier
+		if runProm != nil {
+			prom = runProm
+		}
+		events := watchScenario(ctx, sc, st, rec, tap, prom, cfg.logf)
 		sr := runScenario(ctx, s, sc, st, agg, sink, events, cfg)
 		res.SetupRequests += sr.setupRequests
 		res.SetupFailed += sr.setupFailed
@@ -132,10 +136,10 @@ func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (R
 		sampler.track(nil)
 		counters.observe(after)
 		targetDeltas[sc.Name] = counters.result()
-		if promTarget != nil && len(targetNames) > 0 {
+		if runProm != nil && len(targetNames) > 0 {
 			// Every worker scraped after the last request, before the next
 			// scenario sends one: the span's last samples are this one's.
-			if late, err := promTarget.AwaitScrapes(context.WithoutCancel(ctx), time.Now()); err != nil || len(late) > 0 {
+			if late, err := runProm.AwaitScrapes(context.WithoutCancel(ctx), time.Now()); err != nil || len(late) > 0 {
 				cfg.logf("%s: Prometheus had not scraped %v after the scenario (%v): its last counts may be missing", sc.Name, late, err)
 			}
 			targetSpans[sc.Name] = targetSpan{from: spanFrom, to: time.Now()}
@@ -173,9 +177,9 @@ func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (R
 	promGates, promWarnings := judgePromQL(ctx, cfg.prometheusURL, st, s, res.Outcomes, cfg.logf)
 	res.Summary.Warnings = append(res.Summary.Warnings, promWarnings...)
 	var fromPrometheus targetMeasurer
-	if promTarget != nil {
+	if runProm != nil {
 		var warnings []string
-		fromPrometheus, warnings = targetFromPrometheus(context.WithoutCancel(ctx), promTarget, cfg.targetJobOrDefault(), targetNames, targetSpans)
+		fromPrometheus, warnings = targetFromPrometheus(context.WithoutCancel(ctx), runProm, cfg.targetJobOrDefault(), targetNames, targetSpans)
 		res.Summary.Warnings = append(res.Summary.Warnings, warnings...)
 	}
 	res.Summary.Warnings = append(res.Summary.Warnings, resetWarnings(targetNames, fromPrometheus, targetDeltas)...)

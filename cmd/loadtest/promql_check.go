@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"loadharness"
 	"loadharness/harness/promql"
@@ -42,6 +43,29 @@ func promQLProblems(s *suite.Suite, external bool, prometheusURL string) []suite
 			case !s.Stack.Prometheus:
 				at(1, "needs a Prometheus: give --prometheus-url URL, or set prometheus: true under the suite's stack")
 			}
+		}
+	}
+	for _, sc := range s.Scenarios {
+		a := sc.Autoscale
+		if a == nil || a.Signal != suite.SignalPromQL || seen[a.QueryPos] {
+			continue
+		}
+		seen[a.QueryPos] = true
+		at := func(offset int, msg string) {
+			problems = append(problems, suite.Problem{File: a.QueryPos.File, Line: a.QueryPos.Line,
+				Column: a.QueryPos.Column + utf8.RuneCountInString(a.Query[:offset]),
+				Msg:    fmt.Sprintf("autoscale query %q: %s", a.Query, msg)})
+		}
+		var bad *promql.SyntaxError
+		if err := promql.Check(a.Query); errors.As(err, &bad) {
+			at(min(bad.Offset, len(a.Query)), bad.Msg)
+		}
+		switch {
+		case prometheusURL != "":
+		case external:
+			at(0, "needs a Prometheus, and an external service brings none: give --prometheus-url URL (your Prometheus's HTTP API)")
+		case !s.Stack.Prometheus:
+			at(0, "needs a Prometheus: give --prometheus-url URL, or set prometheus: true under the suite's stack")
 		}
 	}
 	return problems

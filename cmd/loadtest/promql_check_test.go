@@ -173,3 +173,46 @@ func TestRunReadsPromQLGatesFromTheFlag(t *testing.T) {
 		t.Errorf("gates missing from the summary: %v", want)
 	}
 }
+
+// TestValidateChecksAnAutoscaleQuery: a scaling policy on PromQL is checked
+// like a promql gate: its expression at the file's line and column, and
+// the Prometheus it needs.
+func TestValidateChecksAnAutoscaleQuery(t *testing.T) {
+	const src = `name: scaling
+stack: {instances: 1}
+scenarios:
+  - name: a
+    users: 5
+    duration: 10s
+    steps: [map]
+    gates: [p95 < 2s]
+    autoscale:
+      signal: promql
+      query: avg(rate(process_cpu_seconds_total[30s])) >
+      above: 60%
+      max_instances: 2
+`
+	path := filepath.Join(t.TempDir(), "suite.yaml")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := loadtest(t, "validate", path)
+	// The query is at column 14; Prometheus refuses the end, after ">".
+	for _, want := range []string{
+		"suite.yaml:11:57: autoscale query",
+		"parse error: unexpected end of input",
+		"suite.yaml:11:14: autoscale query \"avg(rate(process_cpu_seconds_total[30s])) >\": needs a Prometheus",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr:\n%s\nwant a line with %q", stderr, want)
+		}
+	}
+	if code != loadharness.ExitHarness {
+		t.Errorf("exit %d, want %d", code, loadharness.ExitHarness)
+	}
+	good := strings.Replace(src, "[30s])) >", "[30s]))", 1)
+	os.WriteFile(path, []byte(good), 0o644)
+	if code, stdout, stderr := loadtest(t, "validate", path, "--prometheus-url", "http://127.0.0.1:9"); code != 0 {
+		t.Errorf("a good query with a Prometheus: exit %d\n%s%s", code, stdout, stderr)
+	}
+}

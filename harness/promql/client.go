@@ -230,3 +230,27 @@ func (c *Client) Samples(ctx context.Context, selector string, from, to time.Tim
 	}
 	return out, nil
 }
+
+// Instant evaluates expr at one instant and returns its values: one per
+// series of a vector, or a scalar's. An expression that matched nothing
+// gives none and no error.
+func (c *Client) Instant(ctx context.Context, expr string, at time.Time) ([]float64, error) {
+	ctx, cancel := context.WithTimeout(ctx, DefaultQueryTimeout)
+	defer cancel()
+	value, _, _, err := c.api.Query(ctx, expr, at, v1.WithTimeout(DefaultQueryTimeout))
+	if err != nil {
+		return nil, fmt.Errorf("query %s: %w", c.url, err)
+	}
+	switch v := value.(type) {
+	case model.Vector:
+		out := make([]float64, 0, len(v))
+		for _, s := range v {
+			out = append(out, float64(s.Value))
+		}
+		return out, nil
+	case *model.Scalar:
+		return []float64{float64(v.Value)}, nil
+	default:
+		return nil, fmt.Errorf("query %s: %s gave a %s, not a vector or a scalar", c.url, expr, value.Type())
+	}
+}

@@ -22,10 +22,14 @@ const (
 	// evaluation period (process_cpu_seconds_total), in cores per instance:
 	// 0.6 is 60% of one core.
 	SignalCPU Signal = "cpu"
+	// SignalPromQL is the value of the policy's PromQL query (Query),
+	// asked of the run's Prometheus at each evaluation: the seed's own
+	// policy reads avg(rate(process_cpu_seconds_total{job="target"}[30s])).
+	SignalPromQL Signal = "promql"
 )
 
 // Signals lists every signal a policy may watch.
-var Signals = []Signal{SignalP95, SignalQueueDepth, SignalCPU}
+var Signals = []Signal{SignalP95, SignalQueueDepth, SignalCPU, SignalPromQL}
 
 // AutoscaleInterval is how often a scaling policy is evaluated.
 const AutoscaleInterval = time.Second
@@ -55,8 +59,10 @@ type Autoscale struct {
 	Cooldown     time.Duration
 	MinInstances int
 	MaxInstances int
-	// Pos is where the policy was written.
-	Pos Pos
+	// Query is the PromQL expression of SignalPromQL; "" otherwise.
+	Query string
+	// Pos is where the policy was written; QueryPos where its query is.
+	Pos, QueryPos Pos
 }
 
 // ScalesIn reports whether the policy ever removes an instance.
@@ -73,7 +79,7 @@ func (s Signal) Unit() string {
 	case SignalCPU:
 		return "cores"
 	}
-	return ""
+	return "" // promql: the query's own unit
 }
 
 // Format writes a value of the signal for people: "734ms", "12 requests",
@@ -84,6 +90,9 @@ func (s Signal) Format(v float64) string {
 		return (time.Duration(v * float64(time.Millisecond))).Round(time.Millisecond).String()
 	case SignalCPU:
 		return strconv.FormatFloat(v*100, 'f', 0, 64) + "% CPU"
+	case SignalPromQL:
+		return strconv.FormatFloat(v, 'g', 4, 64) // the query's own unit
+
 	default:
 		return strconv.FormatFloat(v, 'f', -1, 64) + " " + s.Unit()
 	}
@@ -92,7 +101,11 @@ func (s Signal) Format(v float64) string {
 // String describes the policy, for example "p95 > 500ms for 3s: add (up to
 // 3); < 100ms for 5s: remove (down to 1); cooldown 5s".
 func (a *Autoscale) String() string {
-	s := fmt.Sprintf("%s > %s for %s: add (up to %d)", a.Signal, a.Signal.Format(a.Above), a.For, a.MaxInstances)
+	name := string(a.Signal)
+	if a.Signal == SignalPromQL {
+		name = "promql(`" + a.Query + "`)"
+	}
+	s := fmt.Sprintf("%s > %s for %s: add (up to %d)", name, a.Signal.Format(a.Above), a.For, a.MaxInstances)
 	if a.ScalesIn() {
 		s += fmt.Sprintf("; < %s for %s: remove (down to %d)", a.Signal.Format(a.Below), a.ScaleInFor, a.MinInstances)
 	}

@@ -1,6 +1,7 @@
 package suite
 
 import (
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,7 +24,7 @@ func (w *walker) autoscale(n *yaml.Node, shape loadharness.StackShape) *Autoscal
 	}
 	a := &Autoscale{For: DefaultScaleOutFor, ScaleInFor: DefaultScaleInFor, Cooldown: DefaultCooldown,
 		MinInstances: shape.Instances, Pos: w.pos(n)}
-	var above, below, scaleInFor, minNode, maxNode *yaml.Node
+	var above, below, scaleInFor, minNode, maxNode, query *yaml.Node
 	okSignal := false
 	seen := w.mapping(n, "autoscale", []field{
 		{"signal", func(v *yaml.Node) { a.Signal, okSignal = w.signal(v) }},
@@ -37,11 +38,29 @@ func (w *walker) autoscale(n *yaml.Node, shape loadharness.StackShape) *Autoscal
 		{"cooldown", func(v *yaml.Node) { a.Cooldown, _ = w.duration(v, "cooldown", 0, MaxDuration) }},
 		{"min_instances", func(v *yaml.Node) { minNode = v; a.MinInstances, _ = w.integer(v, "min_instances", 1, 64) }},
 		{"max_instances", func(v *yaml.Node) { maxNode = v; a.MaxInstances, _ = w.integer(v, "max_instances", 1, 64) }},
+		{"query", func(v *yaml.Node) {
+			query = v
+			if q, ok := w.str(v, "query"); ok {
+				r := w.resolve(v)
+				a.Query, a.QueryPos = q, w.pos(r)
+				if r.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {
+					a.QueryPos.Column++ // the expression starts after the quote
+				}
+			}
+		}},
 	})
 	if seen == nil {
 		return nil
 	}
 	w.require(n, "autoscale", seen, "signal", "above", "max_instances")
+	switch {
+	case okSignal && a.Signal == SignalPromQL && query == nil:
+		w.at(n, "signal promql needs query: the PromQL expression to watch, such as avg(rate(process_cpu_seconds_total{job=\"target\"}[30s]))")
+	case okSignal && a.Signal == SignalPromQL && strings.TrimSpace(a.Query) == "" && query != nil:
+		w.at(w.resolve(query), "query must be a PromQL expression, not empty")
+	case query != nil && okSignal && a.Signal != SignalPromQL:
+		w.at(w.resolve(query), "query goes with signal: promql, not %s", a.Signal)
+	}
 	okAbove := false
 	if okSignal && above != nil {
 		a.Above, okAbove = w.threshold(above, "above", a.Signal)
@@ -99,6 +118,17 @@ func (w *walker) threshold(n *yaml.Node, name string, sig Signal) (float64, bool
 		v, err := strconv.ParseFloat(s.Value, 64)
 		if err != nil || !isFinitePositive(v) || v > MaxUsers {
 			w.at(s, "%s for queue_depth must be a number of waiting requests above 0, not %s", name, describe(s))
+			return 0, false
+		}
+		return v, true
+	case SignalPromQL:
+		text, percent := strings.CutSuffix(strings.TrimSpace(s.Value), "%")
+		v, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
+		if percent {
+			v /= 100
+		}
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			w.at(s, "%s for promql must be a number in the query's unit (or a percentage), not %s", name, describe(s))
 			return 0, false
 		}
 		return v, true

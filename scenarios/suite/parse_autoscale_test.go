@@ -27,6 +27,9 @@ func TestParseAutoscale(t *testing.T) {
 		{"queue depth", head + "    autoscale: {signal: queue_depth, above: 20, below: 0.5, for: 2s, cooldown: 0s, max_instances: 8}\n",
 			Autoscale{Signal: SignalQueueDepth, Above: 20, Below: 0.5, For: 2 * time.Second, ScaleInFor: DefaultScaleInFor,
 				MinInstances: 2, MaxInstances: 8}},
+		{"the seed's CPU policy in PromQL", head + "    autoscale:\n      signal: promql\n      query: avg(rate(process_cpu_seconds_total{job=\"target\"}[30s]))\n      above: 60%\n      below: 0.3\n      max_instances: 3\n",
+			Autoscale{Signal: SignalPromQL, Query: `avg(rate(process_cpu_seconds_total{job="target"}[30s]))`, Above: 0.6, Below: 0.3,
+				For: DefaultScaleOutFor, ScaleInFor: DefaultScaleInFor, Cooldown: DefaultCooldown, MinInstances: 2, MaxInstances: 3}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -38,7 +41,7 @@ func TestParseAutoscale(t *testing.T) {
 			if got == nil {
 				t.Fatal("no policy")
 			}
-			got.Pos = Pos{}
+			got.Pos, got.QueryPos = Pos{}, Pos{}
 			if *got != tt.want {
 				t.Errorf("policy = %+v\nwant     %+v", *got, tt.want)
 			}
@@ -83,7 +86,7 @@ func TestParseAutoscaleProblems(t *testing.T) {
 			`t.yaml:8:16: autoscale needs max_instances`,
 		}},
 		{"bad signal and thresholds", head + "    autoscale: {signal: p59, above: 500ms, max_instances: 3}\n", []string{
-			`t.yaml:8:25: signal must be one of p95, queue_depth, cpu, not "p59"`,
+			`t.yaml:8:25: signal must be one of p95, queue_depth, cpu, promql, not "p59"`,
 		}},
 		{"thresholds in the wrong unit", head + "    autoscale: {signal: p95, above: 500, below: fast, max_instances: 3}\n", []string{
 			`t.yaml:8:37: above needs a unit, for example 500s`,
@@ -92,6 +95,14 @@ func TestParseAutoscaleProblems(t *testing.T) {
 		{"cpu and queue bounds", head + "    autoscale: {signal: cpu, above: 7000%, max_instances: 3}\n  - name: b\n    users: 5\n    duration: 10s\n    steps: [map]\n    autoscale: {signal: queue_depth, above: -1, max_instances: 3}\n", []string{
 			`t.yaml:8:37: above for cpu must be a share of one core such as 60% (or 0.6), above 0 and at most 64 cores, not "7000%"`,
 			`t.yaml:13:45: above for queue_depth must be a number of waiting requests above 0, not "-1"`,
+		}},
+		{"promql without its query, a query without promql, a threshold that is no number", head +
+			"    autoscale: {signal: promql, above: 1, max_instances: 3}\n  - name: b\n    users: 5\n    duration: 10s\n    steps: [map]\n" +
+			"    autoscale: {signal: cpu, query: up, above: 1, max_instances: 3}\n  - name: c\n    users: 5\n    duration: 10s\n    steps: [map]\n" +
+			"    autoscale: {signal: promql, query: up, above: lots, max_instances: 3}\n", []string{
+			`t.yaml:8:16: signal promql needs query: the PromQL expression to watch, such as avg(rate(process_cpu_seconds_total{job="target"}[30s]))`,
+			`t.yaml:13:37: query goes with signal: promql, not cpu`,
+			`t.yaml:18:51: above for promql must be a number in the query's unit (or a percentage), not "lots"`,
 		}},
 		{"below not under above", head + "    autoscale: {signal: p95, above: 500ms, below: 500ms, max_instances: 3}\n", []string{
 			`t.yaml:8:51: below (500ms) must be less than above (500ms)`,

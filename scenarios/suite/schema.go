@@ -260,7 +260,7 @@ func actionSchema() *jsonSchema {
 func autoscaleSchema() *jsonSchema {
 	threshold := func(what string) *jsonSchema {
 		return anyOf(what+" In the signal's unit: a duration for p95, waiting requests for queue_depth, "+
-			"a share of one core for cpu (60% or 0.6).",
+			"a share of one core for cpu (60% or 0.6), the query's own unit for promql.",
 			&jsonSchema{Type: "number", ExclusiveMinimum: ptr(0.0)}, &jsonSchema{Type: "string"})
 	}
 	s := object("A scaling policy: add an instance while the signal stays above a threshold, remove one while below.",
@@ -274,6 +274,7 @@ func autoscaleSchema() *jsonSchema {
 		prop("cooldown", duration(fmt.Sprintf("The pause after a change; default %s", fmtDuration(DefaultCooldown)), 0, MaxDuration)),
 		prop("min_instances", integer("The fewest instances; default the stack's.", 1, 64)),
 		prop("max_instances", integer("The most instances.", 1, 64)),
+		prop("query", text("With signal: promql, the PromQL expression watched, asked of the run's Prometheus each second, such as avg(rate(process_cpu_seconds_total{job=\"target\"}[30s])).")),
 	)
 	s.Required = []string{"signal", "above", "max_instances"}
 	return s
