@@ -15,6 +15,7 @@ import (
 	"loadharness"
 	"loadharness/harness"
 	"loadharness/harness/stack/process"
+	"loadharness/internal/promtest"
 	"loadharness/reports"
 	"loadharness/scenarios/suite"
 )
@@ -312,9 +313,7 @@ func testRollingRestartSuitePasses(t *testing.T, balancer string) {
 // the workers counted (sum(rate(target_requests_total[3s]))) goes past 10/s
 // under a load of 40/s, and the policy adds the second instance.
 func TestAutoscaleOnAPromQLSignal(t *testing.T) {
-	if _, err := exec.LookPath("prometheus"); err != nil && os.Getenv("CI") == "" {
-		t.Skip("prometheus not on PATH (apt-get install prometheus; CI installs it)")
-	}
+	promtest.Binary(t, "prometheus")
 	s, err := suite.Parse("promql-scaling.yaml", []byte(`name: promql-scaling
 stack: {instances: 1, workers: 2, threads: 4, prometheus: true}
 scenarios:

@@ -159,6 +159,20 @@ func TestMeasurePromQLWithoutPrometheus(t *testing.T) {
 	}
 }
 
+// promQLGate logs every gate and returns the last promql gate among
+// them, nil for none.
+func promQLGate(tb testing.TB, gates []loadharness.GateResult) *loadharness.GateResult {
+	tb.Helper()
+	var found *loadharness.GateResult
+	for i, g := range gates {
+		tb.Logf("gate %s", g.Display)
+		if g.Gate.Metric.FromPrometheus() {
+			found = &gates[i]
+		}
+	}
+	return found
+}
+
 // TestUnreachablePrometheusIsNotMeasured: a run whose Prometheus does not
 // answer cannot pass its promql gate, and says why.
 func TestUnreachablePrometheusIsNotMeasured(t *testing.T) {
@@ -175,13 +189,7 @@ func TestUnreachablePrometheusIsNotMeasured(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
-	var promGate *loadharness.GateResult
-	for i, g := range res.Summary.Gates {
-		t.Logf("gate %s", g.Display)
-		if g.Gate.Metric.FromPrometheus() {
-			promGate = &res.Summary.Gates[i]
-		}
-	}
+	promGate := promQLGate(t, res.Summary.Gates)
 	if promGate == nil || promGate.Pass || !promGate.Missing {
 		t.Fatalf("promql gate %+v, want it not measured", promGate)
 	}

@@ -2,14 +2,9 @@ package harness
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -17,6 +12,7 @@ import (
 
 	"loadharness"
 	"loadharness/harness/stack/external"
+	"loadharness/internal/promtest"
 )
 
 // counterServer is the service under load, written from the rule, not from
@@ -40,93 +36,6 @@ func (s *counterServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("ok"))
 }
 
-// mustStartPrometheus runs Debian's prometheus on a free loopback port with
-// its storage in a temporary directory, scraping each target (job name to
-// host:port) every second, and returns its URL once every target is up.
-// The process is killed by its pid when the test ends.
-func mustStartPrometheus(tb testing.TB, targets map[string]string) string {
-	tb.Helper()
-	bin, err := exec.LookPath("prometheus")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			tb.Fatal("prometheus not on PATH, and CI installs it (apt-get install prometheus)")
-		}
-		tb.Skip("prometheus not on PATH (apt-get install prometheus; CI installs it): skipping the real-Prometheus test")
-	}
-	dir := tb.TempDir()
-	var cfg strings.Builder
-	cfg.WriteString("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n")
-	for job, addr := range targets {
-		fmt.Fprintf(&cfg, "  - job_name: %s\n    static_configs:\n      - targets: ['%s']\n", job, addr)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg.String()), 0o644); err != nil {
-		tb.Fatal(err)
-	}
-	addr := freeLoopbackAddr(tb)
-	cmd := exec.Command(bin, "--config.file="+filepath.Join(dir, "prometheus.yml"),
-		"--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr)
-	logFile, err := os.Create(filepath.Join(dir, "prometheus.log"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		tb.Fatalf("start prometheus: %v", err)
-	}
-	tb.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		logFile.Close()
-	})
-	url := "http://" + addr
-	deadline := time.Now().Add(30 * time.Second)
-	for up := 0; up < len(targets); {
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(dir, "prometheus.log"))
-			tb.Fatalf("prometheus at %s: %d of %d targets up after 30s; its log:\n%s", url, up, len(targets), log)
-		}
-		time.Sleep(200 * time.Millisecond)
-		up = targetsUp(url)
-	}
-	return url
-}
-
-// targetsUp counts the active targets Prometheus has scraped successfully.
-func targetsUp(url string) int {
-	resp, err := http.Get(url + "/api/v1/targets?state=active")
-	if err != nil {
-		return 0
-	}
-	defer resp.Body.Close()
-	var body struct {
-		Data struct {
-			ActiveTargets []struct {
-				Health string `json:"health"`
-			} `json:"activeTargets"`
-		} `json:"data"`
-	}
-	if json.NewDecoder(resp.Body).Decode(&body) != nil {
-		return 0
-	}
-	n := 0
-	for _, t := range body.Data.ActiveTargets {
-		if t.Health == "up" {
-			n++
-		}
-	}
-	return n
-}
-
-func freeLoopbackAddr(tb testing.TB) string {
-	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // TestPromQLGateOnARealPrometheus: a gate on a counter of the service,
 // read from a real Prometheus over the run's main phase, fails when the
 // counter moves during the run and passes when it stays still.
@@ -138,10 +47,10 @@ func TestPromQLGateOnARealPrometheus(t *testing.T) {
 	movesSrv, stillSrv := httptest.NewServer(moves), httptest.NewServer(still)
 	defer movesSrv.Close()
 	defer stillSrv.Close()
-	prom := mustStartPrometheus(t, map[string]string{
+	prom := promtest.Start(t, promtest.Config{WaitUp: true, Targets: map[string]string{
 		"moves": strings.TrimPrefix(movesSrv.URL, "http://"),
 		"still": strings.TrimPrefix(stillSrv.URL, "http://"),
-	})
+	}})
 	tests := []struct {
 		job  string
 		srv  *httptest.Server
@@ -161,13 +70,7 @@ func TestPromQLGateOnARealPrometheus(t *testing.T) {
 			if err != nil {
 				t.Fatalf("run: %v", err)
 			}
-			var got *loadharness.GateResult
-			for i, g := range res.Summary.Gates {
-				t.Logf("gate %s", g.Display)
-				if g.Gate.Metric.FromPrometheus() {
-					got = &res.Summary.Gates[i]
-				}
-			}
+			got := promQLGate(t, res.Summary.Gates)
 			for _, w := range res.Summary.Warnings {
 				t.Logf("warning: %s", w)
 			}

@@ -2,14 +2,13 @@ package harness_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"testing"
 	"time"
 
 	"loadharness"
 	"loadharness/harness"
 	"loadharness/harness/stack/process"
+	"loadharness/internal/promtest"
 	"loadharness/scenarios/suite"
 )
 
@@ -21,12 +20,7 @@ func TestPromQLGateOnTheStacksOwnPrometheus(t *testing.T) {
 	if testing.Short() {
 		t.Skip("process stack: skipped in -short mode")
 	}
-	if _, err := exec.LookPath("prometheus"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("prometheus not on PATH, and CI installs it (apt-get install prometheus)")
-		}
-		t.Skip("prometheus not on PATH (apt-get install prometheus; CI installs it): skipping the stack's own Prometheus")
-	}
+	promtest.Binary(t, "prometheus")
 	s, err := suite.Parse("own-prometheus.yaml", []byte("name: own-prometheus\n"+
 		"stack: {instances: 1, workers: 2, threads: 4, session_store: memory, dataset_store: session, prometheus: true}\n"+
 		"abort: off\n"+

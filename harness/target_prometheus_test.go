@@ -13,6 +13,7 @@ import (
 	"loadharness"
 	"loadharness/harness/promql"
 	"loadharness/harness/stack/external"
+	"loadharness/internal/promtest"
 )
 
 // restartingServer is a service written from the rule, not from the
@@ -65,7 +66,7 @@ func TestTargetCountersFromPrometheus(t *testing.T) {
 			svc := &restartingServer{resetAt: tc.resetAt}
 			srv := httptest.NewServer(svc)
 			defer srv.Close()
-			prom := mustStartPrometheus(t, map[string]string{"target": strings.TrimPrefix(srv.URL, "http://")})
+			prom := promtest.Start(t, promtest.Config{WaitUp: true, Targets: map[string]string{"target": strings.TrimPrefix(srv.URL, "http://")}})
 			s := mustSuite(t, "name: target-counters\nabort: off\nscenarios:\n  - name: load\n    users: 4\n    rate: 20/s\n    duration: 5s\n"+
 				"    gates: [serialization_errors == 0, serialization_errors <= 1000]\n    steps: [{name: x, path: /x}]\n")
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -17,113 +16,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/api"
-	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
 
 	"loadharness"
 	"loadharness/harness/stack"
+	"loadharness/internal/promtest"
 	"loadharness/reports"
 )
-
-// needPrometheus returns the path of Debian's prometheus binary: a test
-// without it is skipped, except on CI, which installs it.
-func needPrometheus(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("a real Prometheus and a run: skipped in -short mode")
-	}
-	bin, err := exec.LookPath("prometheus")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("prometheus not on PATH, and CI installs it: %v", err)
-		}
-		t.Skip("prometheus not on PATH (apt-get install prometheus; CI installs it)")
-	}
-	return bin
-}
-
-// mustStartPrometheus starts a real Prometheus on a free loopback port,
-// with its storage in a temporary directory, the remote-write receiver on,
-// scraping scrapeAddr's /metrics every second when it is not "". It is
-// killed by pid when the test ends. It returns its base URL.
-func mustStartPrometheus(t *testing.T, scrapeAddr string) string {
-	t.Helper()
-	bin := needPrometheus(t)
-	dir := t.TempDir()
-	config := "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-	if scrapeAddr != "" {
-		config += fmt.Sprintf("scrape_configs:\n  - job_name: loadtest\n    scrape_interval: 1s\n    scrape_timeout: 900ms\n    static_configs: [{targets: [%q]}]\n", scrapeAddr)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(config), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	port, err := stack.FreeLoopbackPort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	logFile, err := os.Create(filepath.Join(dir, "prometheus.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logFile.Close()
-	cmd := exec.Command(bin,
-		"--config.file="+filepath.Join(dir, "prometheus.yml"),
-		"--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr,
-		"--web.enable-remote-write-receiver")
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start prometheus: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			if log, err := os.ReadFile(filepath.Join(dir, "prometheus.log")); err == nil {
-				t.Logf("prometheus log (tail):\n%s", tail(string(log), 3000))
-			}
-		}
-	})
-	url := "http://" + addr
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := stack.WaitHTTP(ctx, url+"/-/ready"); err != nil {
-		t.Fatalf("prometheus on %s never became ready: %v", addr, err)
-	}
-	return url
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return s[len(s)-n:]
-	}
-	return s
-}
-
-// promQuery runs an instant query now and returns its vector.
-func promQuery(t *testing.T, url, q string) model.Vector {
-	t.Helper()
-	client, err := api.NewClient(api.Config{Address: url})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	v, warnings, _, err := promv1.NewAPI(client).Query(ctx, q, time.Now())
-	if err != nil {
-		t.Fatalf("query %s: %v", q, err)
-	}
-	if len(warnings) > 0 {
-		t.Logf("query %s: warnings %v", q, warnings)
-	}
-	vec, ok := v.(model.Vector)
-	if !ok {
-		t.Fatalf("query %s: %s, want a vector", q, v.Type())
-	}
-	return vec
-}
 
 // freeAddr is a loopback address nothing listens on now.
 func freeAddr(t *testing.T) string {
@@ -160,7 +59,8 @@ func okServer(t *testing.T) (*httptest.Server, *atomic.Int64) {
 // while it runs, labelled with the run_id its summary records.
 func TestPrometheusScrapesTheRunWhileItRuns(t *testing.T) {
 	listen := freeAddr(t)
-	prom := mustStartPrometheus(t, listen)
+	// Not WaitUp: listen is up only once the run starts.
+	prom := promtest.Start(t, promtest.Config{Targets: map[string]string{"loadtest": listen}})
 	srv, _ := okServer(t)
 	suiteFile := writeSuite(t, `name: live-scrape
 scenarios:
@@ -203,7 +103,7 @@ scenarios:
 			t.Fatalf("Prometheus saw no request in 30s\nstderr:\n%s", stderr.String())
 		}
 		time.Sleep(250 * time.Millisecond)
-		seen = promQuery(t, prom, q)
+		seen = promtest.Query(t, prom, q)
 	}
 	select {
 	case <-done:
@@ -236,7 +136,7 @@ scenarios:
 // summary's counts exactly, for a run with setup, warm-up, failures,
 // failed checks and dropped hits.
 func TestRemoteWriteMatchesSummaryExactly(t *testing.T) {
-	prom := mustStartPrometheus(t, "")
+	prom := promtest.Start(t, promtest.Config{RemoteWriteReceiver: true})
 	srv := httptest.NewServer(exportTarget())
 	defer srv.Close()
 	suiteFile := writeSuite(t, exportSuite)
@@ -280,7 +180,7 @@ func TestRemoteWriteMatchesSummaryExactly(t *testing.T) {
 		"loadtest_checks_failed_total", "loadtest_request_duration_seconds_count",
 		"loadtest_sessions_checked_total", "loadtest_sessions_lost",
 	} {
-		for _, sample := range promQuery(t, prom, fmt.Sprintf(`sum by (scenario, phase) (%s{run_id=%q, suite=%q})`, metric, s.RunID, s.Suite)) {
+		for _, sample := range promtest.Query(t, prom, fmt.Sprintf(`sum by (scenario, phase) (%s{run_id=%q, suite=%q})`, metric, s.RunID, s.Suite)) {
 			got[key{string(sample.Metric["scenario"]), string(sample.Metric["phase"]), metric}] = int(sample.Value)
 		}
 	}
@@ -308,7 +208,7 @@ func TestRemoteWriteMatchesSummaryExactly(t *testing.T) {
 	}
 	// Pushed during the run, not only at its end: browse ran 2s, pushed
 	// every second, so its series has a sample before the final one.
-	points := promQuery(t, prom, fmt.Sprintf(`count_over_time(loadtest_requests_total{run_id=%q, scenario="browse", phase="main"}[10m])`, s.RunID))
+	points := promtest.Query(t, prom, fmt.Sprintf(`count_over_time(loadtest_requests_total{run_id=%q, scenario="browse", phase="main"}[10m])`, s.RunID))
 	if len(points) == 0 || points[0].Value < 2 {
 		t.Errorf("Prometheus holds %v samples of browse's requests, want some pushed during the run besides the final one", points)
 	}

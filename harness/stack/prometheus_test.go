@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"loadharness/harness/stack"
+	"loadharness/internal/promtest"
 )
 
 func TestInstanceTargets(t *testing.T) {
@@ -64,13 +65,7 @@ func TestFileSDLabelsEachWorker(t *testing.T) {
 // TestPrometheusConfigPassesPromtool checks the generated configuration
 // and a targets file with Prometheus's own checker, when it is installed.
 func TestPrometheusConfigPassesPromtool(t *testing.T) {
-	promtool, err := exec.LookPath("promtool")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("promtool not on PATH; CI installs Debian's prometheus package, which has it")
-		}
-		t.Skip("promtool not on PATH (apt-get install prometheus)")
-	}
+	promtool := promtest.Binary(t, "promtool")
 	dir := t.TempDir()
 	// A space and a quote in the path: the glob must be quoted right.
 	sd := filepath.Join(dir, `targets "sd"`)

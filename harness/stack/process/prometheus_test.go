@@ -13,25 +13,10 @@ import (
 	"testing"
 	"time"
 
-	promapi "github.com/prometheus/client_golang/api"
-	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
-	"github.com/prometheus/common/model"
-
 	"loadharness"
 	"loadharness/harness/stack"
+	"loadharness/internal/promtest"
 )
-
-// requirePrometheus skips the test when Debian's prometheus is not on
-// PATH, except in CI, which installs it: there a missing binary fails.
-func requirePrometheus(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("prometheus"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("prometheus not on PATH, and CI is set: .ci/run installs Debian's prometheus package")
-		}
-		t.Skip("prometheus not on PATH (apt-get install prometheus; CI installs it)")
-	}
-}
 
 // recordingTracker remembers what a provider recorded.
 type recordingTracker struct {
@@ -57,73 +42,12 @@ func (r *recordingTracker) pid(name string) int {
 	return r.procs[name]
 }
 
-// promQuerier asks a Prometheus instant queries.
-type promQuerier struct {
-	t   *testing.T
-	api promv1.API
-}
-
-func newPromQuerier(t *testing.T, url string) *promQuerier {
-	t.Helper()
-	c, err := promapi.NewClient(promapi.Config{Address: url})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &promQuerier{t: t, api: promv1.NewAPI(c)}
-}
-
-// vector runs q now; a query that fails fails the test.
-func (p *promQuerier) vector(q string) model.Vector {
-	p.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	v, _, _, err := p.api.Query(ctx, q, time.Now())
-	if err != nil {
-		p.t.Fatalf("query %s: %v", q, err)
-	}
-	vec, ok := v.(model.Vector)
-	if !ok {
-		p.t.Fatalf("query %s: a %s, want a vector", q, v.Type())
-	}
-	return vec
-}
-
-// scalar is the value of a query that yields one sample, -1 for none.
-func (p *promQuerier) scalar(q string) float64 {
-	p.t.Helper()
-	vec := p.vector(q)
-	switch len(vec) {
-	case 0:
-		return -1
-	case 1:
-		return float64(vec[0].Value)
-	}
-	p.t.Fatalf("query %s: %d samples, want one: %v", q, len(vec), vec)
-	return 0
-}
-
-// waitScalar polls q until it equals want, within timeout; it fails the
-// test with the last value otherwise.
-func (p *promQuerier) waitScalar(q string, want float64, timeout time.Duration) {
-	p.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		got := p.scalar(q)
-		if got == want {
-			return
-		}
-		if time.Now().After(deadline) {
-			p.t.Fatalf("%s = %v after %s, want %v", q, got, timeout, want)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-// byWorker maps instance/worker to the value of each sample of q.
-func (p *promQuerier) byWorker(q string) map[string]float64 {
-	p.t.Helper()
+// byWorker maps instance/worker to the value of each sample of q on the
+// Prometheus at url.
+func byWorker(tb testing.TB, url, q string) map[string]float64 {
+	tb.Helper()
 	out := map[string]float64{}
-	for _, s := range p.vector(q) {
+	for _, s := range promtest.Query(tb, url, q) {
 		out[string(s.Metric["instance"])+"/"+string(s.Metric["worker"])] = float64(s.Value)
 	}
 	return out
@@ -217,7 +141,7 @@ func TestProcessStackPrometheus(t *testing.T) {
 	if testing.Short() {
 		t.Skip("process stack: skipped in -short mode")
 	}
-	requirePrometheus(t)
+	promtest.Binary(t, "prometheus")
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Skip("redis-server not on PATH (apt-get install redis-server; CI installs it)")
 	}
@@ -244,18 +168,17 @@ func TestProcessStackPrometheus(t *testing.T) {
 	if got, want := track.pid("prometheus"), ps.prom.proc.Pid(); got != want {
 		t.Errorf("ledger has prometheus as pid %d, want %d: it must be recorded like every child", got, want)
 	}
-	q := newPromQuerier(t, pr.PrometheusURL())
+	url := pr.PrometheusURL()
 
 	t.Run("every worker is an up target", func(t *testing.T) {
-		q.t = t
-		q.waitScalar(`count(up{job="target"} == 1)`, 4, 10*time.Second)
-		got := q.byWorker(`up{job="target"}`)
+		promtest.WaitScalar(t, url, `count(up{job="target"} == 1)`, 4, 10*time.Second)
+		got := byWorker(t, url, `up{job="target"}`)
 		for _, w := range []string{"instance-1/1", "instance-1/2", "instance-2/1", "instance-2/2"} {
 			if got[w] != 1 {
 				t.Errorf("up of %s = %v, want 1 (all: %v)", w, got[w], got)
 			}
 		}
-		if got, want := q.scalar(`count(process_cpu_seconds_total{job="target"})`), 4.0; got != want {
+		if got, want := promtest.Scalar(t, url, `count(process_cpu_seconds_total{job="target"})`), 4.0; got != want {
 			t.Errorf("process_cpu_seconds_total series = %v, want one per worker, %v", got, want)
 		}
 	})
@@ -265,19 +188,18 @@ func TestProcessStackPrometheus(t *testing.T) {
 	tally := map[string]int{}
 	sent := 0
 	t.Run("summed counters equal the requests sent", func(t *testing.T) {
-		q.t = t
 		for i, in := range ps.instances {
 			name := "instance-" + strconv.Itoa(i+1)
 			sent += hitWorkers(t, in.url, map[string]int{name + "/1": 3, name + "/2": 3}, tally)
 		}
 		const sum = `sum(target_requests_total{job="target",route="unmatched"})`
-		q.waitScalar(sum, float64(sent), 10*time.Second)
+		promtest.WaitScalar(t, url, sum, float64(sent), 10*time.Second)
 		// Two scrapes later it has not moved: no scrape counts as a request.
 		time.Sleep(2500 * time.Millisecond)
-		if got := q.scalar(sum); got != float64(sent) {
+		if got := promtest.Scalar(t, url, sum); got != float64(sent) {
 			t.Errorf("%s = %v two scrapes later, want still %d", sum, got, sent)
 		}
-		got := q.byWorker(`target_requests_total{job="target",route="unmatched"}`)
+		got := byWorker(t, url, `target_requests_total{job="target",route="unmatched"}`)
 		for w, n := range tally {
 			if got[w] != float64(n) {
 				t.Errorf("worker %s: Prometheus counts %v, it answered %d", w, got[w], n)
@@ -287,7 +209,6 @@ func TestProcessStackPrometheus(t *testing.T) {
 	})
 
 	t.Run("a restarted worker is a counter reset on its own series", func(t *testing.T) {
-		q.t = t
 		const series = `target_requests_total{job="target",instance="instance-2",worker="1",route="unmatched"}`
 		before := tally["instance-2/1"]
 		if before == 0 {
@@ -297,17 +218,17 @@ func TestProcessStackPrometheus(t *testing.T) {
 		if err := syscall.Kill(victim, syscall.SIGKILL); err != nil {
 			t.Fatalf("kill worker 1 of instance-2 (pid %d): %v", victim, err)
 		}
-		q.waitScalar(`target_worker_restarts_total{job="target",instance="instance-2",worker="1"}`, 1, 15*time.Second)
+		promtest.WaitScalar(t, url, `target_worker_restarts_total{job="target",instance="instance-2",worker="1"}`, 1, 15*time.Second)
 		after := map[string]int{}
 		hitWorkers(t, ps.instances[1].url, map[string]int{"instance-2/1": 2}, after)
-		q.waitScalar(series, float64(after["instance-2/1"]), 10*time.Second)
-		if got := q.scalar(`resets(` + series + `[5m])`); got != 1 {
+		promtest.WaitScalar(t, url, series, float64(after["instance-2/1"]), 10*time.Second)
+		if got := promtest.Scalar(t, url, `resets(`+series+`[5m])`); got != 1 {
 			t.Errorf("resets of worker 2/1's counter = %v, want 1", got)
 		}
-		if got := q.scalar(`max_over_time(` + series + `[5m])`); got != float64(before) {
+		if got := promtest.Scalar(t, url, `max_over_time(`+series+`[5m])`); got != float64(before) {
 			t.Errorf("worker 2/1's counter peaked at %v before the restart, want the %d it answered: the old count is lost", got, before)
 		}
-		for w, n := range q.byWorker(`resets(target_requests_total{job="target",route="unmatched"}[5m])`) {
+		for w, n := range byWorker(t, url, `resets(target_requests_total{job="target",route="unmatched"}[5m])`) {
 			if w != "instance-2/1" && n != 0 {
 				t.Errorf("worker %s shows %v resets; only 2/1 was restarted", w, n)
 			}
@@ -315,16 +236,14 @@ func TestProcessStackPrometheus(t *testing.T) {
 	})
 
 	t.Run("a killed instance's workers are down", func(t *testing.T) {
-		q.t = t
 		if _, err := st.Act(ctx, loadharness.ActionKillInstance, 1); err != nil {
 			t.Fatal(err)
 		}
-		q.waitScalar(`count(up{job="target",instance="instance-1"} == 0)`, 2, 10*time.Second)
-		q.waitScalar(`count(up{job="target"} == 1)`, 2, 10*time.Second)
+		promtest.WaitScalar(t, url, `count(up{job="target",instance="instance-1"} == 0)`, 2, 10*time.Second)
+		promtest.WaitScalar(t, url, `count(up{job="target"} == 1)`, 2, 10*time.Second)
 	})
 
 	t.Run("an added instance's workers are scraped", func(t *testing.T) {
-		q.t = t
 		ev, err := st.Act(ctx, loadharness.ActionAddInstance, 0)
 		if err != nil {
 			t.Fatal(err)
@@ -332,35 +251,15 @@ func TestProcessStackPrometheus(t *testing.T) {
 		if ev.Target != "instance-3" {
 			t.Fatalf("added %q, want instance-3", ev.Target)
 		}
-		q.waitScalar(`count(up{job="target",instance="instance-3"} == 1)`, 2, 10*time.Second)
-		q.waitScalar(`count(up{job="target"} == 1)`, 4, 10*time.Second)
+		promtest.WaitScalar(t, url, `count(up{job="target",instance="instance-3"} == 1)`, 2, 10*time.Second)
+		promtest.WaitScalar(t, url, `count(up{job="target"} == 1)`, 4, 10*time.Second)
 	})
 
 	t.Run("a removed instance is no longer a target", func(t *testing.T) {
-		q.t = t
 		if _, err := st.Act(ctx, loadharness.ActionRemoveInstance, 3); err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			targets, err := stack.PrometheusTargets(ctx, pr.PrometheusURL())
-			if err != nil {
-				t.Fatal(err)
-			}
-			left := 0
-			for _, tg := range targets {
-				if tg.Instance == "instance-3" {
-					left++
-				}
-			}
-			if left == 0 && len(targets) == 4 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("10s after remove-instance 3, Prometheus still has %d of its targets (%d in all): %+v", left, len(targets), targets)
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
+		promtest.WaitInstanceDropped(t, url, "instance-3", 4, 10*time.Second)
 	})
 
 	promPID := ps.prom.proc.Pid()
