@@ -319,7 +319,7 @@ func (s *processStack) startBalancer(ctx context.Context) error {
 	if err := s.waitProcessHTTP(ctx, proc, s.lbURL+haproxy.HealthzPath); err != nil {
 		return fmt.Errorf("start balancer: %w (log: %s)", err, logPath)
 	}
-	s.cfg.logf("balancer: %s (%s, pid %d)", s.lbURL, s.shape.BalancerName(), proc.Pid())
+	s.cfg.logf("balancer: %s (pid %d, %s)", s.lbURL, proc.Pid(), s.shape.BalancerName())
 	return nil
 }
 
