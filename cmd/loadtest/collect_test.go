@@ -222,6 +222,7 @@ func TestRunPushNeedsAShard(t *testing.T) {
 	for _, tc := range []struct{ args, want string }{
 		{"--push http://127.0.0.1:1", "it needs --shard I/N"},
 		{"--shard 0/2 --push ftp://x", "want the collector's base URL"},
+		{"--run-id has/slash", `--run-id "has/slash": want 1..64 letters, digits`},
 	} {
 		code, _, stderr := loadtest(t, append([]string{"run", "--provider", "external", "--target", "http://127.0.0.1:1", "--metrics-url", "http://127.0.0.1:1/metrics"}, strings.Fields(tc.args)...)...)
 		if code != loadharness.ExitHarness || !strings.Contains(stderr, tc.want) {

@@ -30,6 +30,19 @@ func newRunID(start time.Time) string {
 	return start.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
 }
 
+// checkRunID refuses a --run-id that would not sit well in a label, a file
+// name or a URL: 1..64 letters, digits, '.', '_' or '-'.
+func checkRunID(id string) error {
+	ok := len(id) >= 1 && len(id) <= 64
+	for _, r := range id {
+		ok = ok && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-')
+	}
+	if !ok {
+		return fmt.Errorf("--run-id %q: want 1..64 letters, digits, '.', '_' or '-'", id)
+	}
+	return nil
+}
+
 // liveFlags are --prometheus-listen, --remote-write and
 // --remote-write-interval.
 type liveFlags struct {

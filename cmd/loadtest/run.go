@@ -45,6 +45,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&prom.listen, "prometheus-listen", "", "serve the run's live metrics at http://ADDR/metrics for a Prometheus to scrape while it runs (HOST:PORT, such as 127.0.0.1:9464)")
 	fs.StringVar(&prom.remoteWrite, "remote-write", "", "push the run's live metrics to this Prometheus remote-write URL (such as http://127.0.0.1:9090/api/v1/write); what cannot be sent is dropped, counted and named in the summary's warnings, never a changed verdict")
 	fs.DurationVar(&prom.interval, "remote-write-interval", promout.DefaultInterval, "how often --remote-write pushes")
+	runIDFlag := fs.String("run-id", "", "name of the run in summary.json and in its live metrics' run_id label; the shards of one run give the same (default: its start time and a random suffix)")
 	push := fs.String("push", "", "with --shard: send the run directory to 'loadtest collect' at this URL once the run ends (no shared volume needed)")
 	positional, err := parseFlagsAnywhere(fs, args)
 	if err != nil {
@@ -76,6 +77,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil && *push != "" {
 		err = checkPush(*push, *shard)
 	}
+	if err == nil && *runIDFlag != "" {
+		err = checkRunID(*runIDFlag)
+	}
 	if err == nil && *baseline != "" {
 		if _, statErr := os.Stat(*baseline); statErr != nil {
 			err = fmt.Errorf("--baseline: %w", statErr)
@@ -99,7 +103,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	// The metrics' address is taken before anything starts: one in use
 	// stops the run here, before any load.
-	runID := newRunID(time.Now())
+	runID := *runIDFlag
+	if runID == "" {
+		runID = newRunID(time.Now())
+	}
 	metrics, err := startLiveMetrics(promout.Run{ID: runID, Suite: s.Name}, prom, logf)
 	if err != nil {
 		fmt.Fprintf(stderr, "loadtest: %v\n", err)

@@ -18,7 +18,7 @@ func mergeRuns(runs []*loadedRun, agg *aggregate.Aggregate) reports.ReportInput 
 	type gateKey struct{ scenario, gate string }
 	var gateOrder []gateKey
 	gates := map[gateKey]loadharness.Gate{}
-	var suites, providers []string
+	var suites, providers, runIDs []string
 	wasInvalid := false
 	var aborted []string
 	s.Complete = true
@@ -48,6 +48,9 @@ func mergeRuns(runs []*loadedRun, agg *aggregate.Aggregate) reports.ReportInput 
 		s.Complete = s.Complete && rs.Complete
 		suites = appendNew(suites, rs.Suite)
 		providers = appendNew(providers, rs.Provider)
+		if rs.RunID != "" {
+			runIDs = appendNew(runIDs, rs.RunID)
+		}
 		if s.Started.IsZero() || (!rs.Started.IsZero() && rs.Started.Before(s.Started)) {
 			s.Started = rs.Started
 		}
@@ -88,6 +91,9 @@ func mergeRuns(runs []*loadedRun, agg *aggregate.Aggregate) reports.ReportInput 
 	}
 	s.Suite = strings.Join(suites, " + ")
 	s.Provider = strings.Join(providers, " + ")
+	// The shards of one run share its id (run --run-id); runs merged
+	// afterwards keep each of theirs.
+	s.RunID = strings.Join(runIDs, " + ")
 	slices.SortStableFunc(s.Events, func(a, b loadharness.Event) int { return a.At.Compare(b.At) })
 	measurer := loadharness.Measurers{agg, recorded}
 	for _, key := range gateOrder {

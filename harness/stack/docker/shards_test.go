@@ -84,7 +84,7 @@ func TestShardsOnSeparateHostsMatchOneRun(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			run(fmt.Sprintf("shard-%d", i), "run", "/suite/suite.yaml", "--provider", "external", "--target", target,
-				"--shard", fmt.Sprintf("%d/3", i), "--start-at", startAt, "--push", "http://collect:9400",
+				"--shard", fmt.Sprintf("%d/3", i), "--start-at", startAt, "--push", "http://collect:9400", "--run-id", "docker-shards",
 				"--out", "/results/shard", "--quiet")
 		}()
 	}
@@ -95,6 +95,9 @@ func TestShardsOnSeparateHostsMatchOneRun(t *testing.T) {
 		t.Errorf("collect exit %d, want %d for the single run's verdict %s", code, want, wholeSummary.Verdict)
 	}
 
+	if merged.RunID != "docker-shards" {
+		t.Errorf("merged run_id %q, want the shards' docker-shards", merged.RunID)
+	}
 	if merged.Verdict != wholeSummary.Verdict {
 		t.Errorf("merged verdict %s, single run %s", merged.Verdict, wholeSummary.Verdict)
 	}
