@@ -268,6 +268,13 @@ func (c capacityCmd) compare(beforeName, afterName, outDir string, skipSearch bo
 	if err != nil {
 		return c.fail(err)
 	}
+	// Both sides are checked as a single search's suite is, before either
+	// stack starts: a gate neither could measure would only fail late.
+	for _, s := range []*suite.Suite{before, after} {
+		if err := checkMeasurable(s, c.pf.name, c.pf.targetURL, c.pf.metricsURL, c.prometheusURL); err != nil {
+			return c.fail(err)
+		}
+	}
 	if outDir == "" {
 		outDir = filepath.Join("out", "compare-"+before.Name+"-"+after.Name)
 	}

@@ -29,6 +29,8 @@ func TestCapacityUsageErrorsExit2(t *testing.T) {
 			"--target", "http://127.0.0.1:1", "--metrics-url", "http://127.0.0.1:1/metrics", "--out", "OUT"}, `no scenario "nope"`},
 		{"unmeasurable gate", []string{"capacity", "--suite", "smoke", "--provider", "external",
 			"--target", "http://127.0.0.1:1", "--out", "OUT"}, `"serialization_errors == 0" cannot be measured`},
+		{"unmeasurable gate in a comparison", []string{"capacity", "--before", "before", "--after", "default", "--provider", "external",
+			"--target", "http://127.0.0.1:1", "--out", "OUT"}, `"serialization_errors == 0" cannot be measured`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
