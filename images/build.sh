@@ -118,81 +118,70 @@ shared_libs() {
 
 redis_bin() { debian_bin redis-server redis-server; }
 
-build_redis() {
-  local bin root sum
-  bin=$(redis_bin)
+# pack_debian_image TAG BIN DEST PREPARE VERSION-ARG CHANGE... packs
+# Debian's program BIN, as DEST, with every shared library ldd lists and a
+# /tmp (1777) into a tiny root filesystem; PREPARE ROOT adds what the
+# program needs at run time; the root is imported as TAG with each CHANGE
+# (a Dockerfile line) and the label loadharness.input, the hash of what went
+# in, so an unchanged input is left alone. The program must then print its
+# version in the image when given VERSION-ARG.
+pack_debian_image() {
+  local tag=$1 bin=$2 dest=$3 prepare=$4 version_arg=$5
+  shift 5
+  local root sum old version
   mapfile -t libs < <(shared_libs "$bin")
   [ ${#libs[@]} -gt 0 ] || { log "ldd found no libraries for $bin"; exit 1; }
   sum=$( { cat "$bin"; for l in "${libs[@]}"; do printf '%s\n' "$l"; cat "$l"; done; cat "$script"; } | sha256sum | cut -c1-64)
-  if up_to_date "$REDIS_IMAGE" "$sum"; then
-    log "$REDIS_IMAGE is up to date"
+  if up_to_date "$tag" "$sum"; then
+    log "$tag is up to date"
     return
   fi
-  log "building $REDIS_IMAGE from $bin"
-  local old
-  old=$(image_id "$REDIS_IMAGE")
-  root="$work/redis-root"
-  mkdir -p "$root/usr/bin" "$root/tmp" "$root/data"
+  log "building $tag from $bin"
+  old=$(image_id "$tag")
+  root=$(mktemp -d "$work/root.XXXXXX")
+  chmod 0755 "$root"
+  mkdir -p "$root$(dirname "$dest")" "$root/tmp"
   chmod 1777 "$root/tmp"
-  chmod 0777 "$root/data"
-  # Redis picks its mode from argv[0] (the Debian file is redis-check-rdb with
-  # a link), so the copy must be named redis-server.
-  cp -L "$bin" "$root/usr/bin/redis-server"
+  cp -L "$bin" "$root$dest"
   for l in "${libs[@]}"; do
     mkdir -p "$root$(dirname "$l")"
     cp -L "$l" "$root$l"
   done
-  tar --numeric-owner -C "$root" -c . | docker import \
-    --change 'ENTRYPOINT ["/usr/bin/redis-server"]' \
-    --change 'WORKDIR /data' \
-    --change 'EXPOSE 6379' \
-    --change "LABEL loadharness.input=$sum" \
-    - "$REDIS_IMAGE" >/dev/null
-  drop_replaced "$old" "$REDIS_IMAGE"
-  docker run --rm "$REDIS_IMAGE" --version >/dev/null || {
-    log "$REDIS_IMAGE: redis-server does not start in the image"; exit 1; }
-  log "built $REDIS_IMAGE ($(docker run --rm "$REDIS_IMAGE" --version | awk '{print $3}'))"
+  "$prepare" "$root"
+  local changes=()
+  for c in "$@"; do changes+=(--change "$c"); done
+  tar --numeric-owner -C "$root" -c . | docker import "${changes[@]}" \
+    --change "LABEL loadharness.input=$sum" - "$tag" >/dev/null
+  drop_replaced "$old" "$tag"
+  version=$(docker run --rm "$tag" "$version_arg" 2>&1 | head -n 1) || {
+    log "$tag: $dest does not start in the image"; exit 1; }
+  log "built $tag ($version)"
 }
 
-# build_prometheus packs Debian's prometheus (dynamically linked to libc) the
-# way build_redis packs redis-server. The root fs also has the directories
-# the docker provider copies its configuration and targets into, the
-# storage directory, and an nsswitch.conf so that the instances' network
-# aliases resolve through the engine's DNS whichever resolver the binary
-# uses.
+# Redis picks its mode from argv[0] (the Debian file is redis-check-rdb with
+# a link), so the copy must be named redis-server.
+build_redis() {
+  pack_debian_image "$REDIS_IMAGE" "$(redis_bin)" /usr/bin/redis-server redis_root --version \
+    'ENTRYPOINT ["/usr/bin/redis-server"]' 'WORKDIR /data' 'EXPOSE 6379'
+}
+redis_root() {
+  mkdir -p "$1/data"
+  chmod 0777 "$1/data"
+}
+
+# build_prometheus packs Debian's prometheus. The root fs also has the
+# directories the docker provider copies its configuration and targets
+# into, the storage directory, and an nsswitch.conf so that the instances'
+# network aliases resolve through the engine's DNS whichever resolver the
+# binary uses.
 build_prometheus() {
-  local bin root sum
-  bin=$(debian_bin prometheus prometheus)
-  mapfile -t libs < <(shared_libs "$bin")
-  [ ${#libs[@]} -gt 0 ] || { log "ldd found no libraries for $bin"; exit 1; }
-  sum=$( { cat "$bin"; for l in "${libs[@]}"; do printf '%s\n' "$l"; cat "$l"; done; cat "$script"; } | sha256sum | cut -c1-64)
-  if up_to_date "$PROMETHEUS_IMAGE" "$sum"; then
-    log "$PROMETHEUS_IMAGE is up to date"
-    return
-  fi
-  log "building $PROMETHEUS_IMAGE from $bin"
-  local old
-  old=$(image_id "$PROMETHEUS_IMAGE")
-  root="$work/prometheus-root"
-  mkdir -p "$root/usr/bin" "$root/tmp" "$root/prometheus" "$root/etc/prometheus/targets"
-  chmod 1777 "$root/tmp"
-  chmod 0777 "$root/prometheus"
-  printf 'hosts: files dns\n' >"$root/etc/nsswitch.conf"
-  cp -L "$bin" "$root/usr/bin/prometheus"
-  for l in "${libs[@]}"; do
-    mkdir -p "$root$(dirname "$l")"
-    cp -L "$l" "$root$l"
-  done
-  tar --numeric-owner -C "$root" -c . | docker import \
-    --change 'ENTRYPOINT ["/usr/bin/prometheus"]' \
-    --change 'WORKDIR /prometheus' \
-    --change 'EXPOSE 9090' \
-    --change "LABEL loadharness.input=$sum" \
-    - "$PROMETHEUS_IMAGE" >/dev/null
-  drop_replaced "$old" "$PROMETHEUS_IMAGE"
-  docker run --rm "$PROMETHEUS_IMAGE" --version >/dev/null 2>&1 || {
-    log "$PROMETHEUS_IMAGE: prometheus does not start in the image"; exit 1; }
-  log "built $PROMETHEUS_IMAGE ($(docker run --rm "$PROMETHEUS_IMAGE" --version 2>&1 | awk 'NR == 1 {print $3}'))"
+  pack_debian_image "$PROMETHEUS_IMAGE" "$(debian_bin prometheus prometheus)" /usr/bin/prometheus prometheus_root --version \
+    'ENTRYPOINT ["/usr/bin/prometheus"]' 'WORKDIR /prometheus' 'EXPOSE 9090'
+}
+prometheus_root() {
+  mkdir -p "$1/prometheus" "$1/etc/prometheus/targets"
+  chmod 0777 "$1/prometheus"
+  printf 'hosts: files dns\n' >"$1/etc/nsswitch.conf"
 }
 
 # build_loadtest builds the load generator's image for shards on a Docker
@@ -230,44 +219,19 @@ build_loadtest() {
 }
 
 # build_haproxy packs Debian's haproxy (linked to a dozen libraries: ssl,
-# lua, pcre2, systemd...) the way build_redis packs redis-server. The
+# lua, pcre2, systemd...) as build_redis packs redis-server. The
 # configuration the docker provider writes needs no chroot, pid file, user
 # or socket directory: it runs in the foreground (-db), logs to stderr and
 # serves its runtime API on TCP. /etc/haproxy is where the provider copies
 # haproxy.cfg, which the default command reads; nsswitch.conf is there in
 # case a configuration names a host.
 build_haproxy() {
-  local bin root sum
-  bin=$(debian_bin haproxy haproxy)
-  mapfile -t libs < <(shared_libs "$bin")
-  [ ${#libs[@]} -gt 0 ] || { log "ldd found no libraries for $bin"; exit 1; }
-  sum=$( { cat "$bin"; for l in "${libs[@]}"; do printf '%s\n' "$l"; cat "$l"; done; cat "$script"; } | sha256sum | cut -c1-64)
-  if up_to_date "$HAPROXY_IMAGE" "$sum"; then
-    log "$HAPROXY_IMAGE is up to date"
-    return
-  fi
-  log "building $HAPROXY_IMAGE from $bin"
-  local old
-  old=$(image_id "$HAPROXY_IMAGE")
-  root="$work/haproxy-root"
-  mkdir -p "$root/usr/sbin" "$root/tmp" "$root/etc/haproxy"
-  chmod 1777 "$root/tmp"
-  printf 'hosts: files dns\n' >"$root/etc/nsswitch.conf"
-  cp -L "$bin" "$root/usr/sbin/haproxy"
-  for l in "${libs[@]}"; do
-    mkdir -p "$root$(dirname "$l")"
-    cp -L "$l" "$root$l"
-  done
-  tar --numeric-owner -C "$root" -c . | docker import \
-    --change 'ENTRYPOINT ["/usr/sbin/haproxy"]' \
-    --change 'CMD ["-db", "-f", "/etc/haproxy/haproxy.cfg"]' \
-    --change 'EXPOSE 8080' \
-    --change "LABEL loadharness.input=$sum" \
-    - "$HAPROXY_IMAGE" >/dev/null
-  drop_replaced "$old" "$HAPROXY_IMAGE"
-  docker run --rm "$HAPROXY_IMAGE" -v >/dev/null || {
-    log "$HAPROXY_IMAGE: haproxy does not start in the image"; exit 1; }
-  log "built $HAPROXY_IMAGE ($(docker run --rm "$HAPROXY_IMAGE" -v | awk 'NR == 1 {print $3}'))"
+  pack_debian_image "$HAPROXY_IMAGE" "$(debian_bin haproxy haproxy)" /usr/sbin/haproxy haproxy_root -v \
+    'ENTRYPOINT ["/usr/sbin/haproxy"]' 'CMD ["-db", "-f", "/etc/haproxy/haproxy.cfg"]' 'EXPOSE 8080'
+}
+haproxy_root() {
+  mkdir -p "$1/etc/haproxy"
+  printf 'hosts: files dns\n' >"$1/etc/nsswitch.conf"
 }
 
 command -v docker >/dev/null 2>&1 || { log "docker is not installed"; exit 1; }
