@@ -112,10 +112,13 @@ func TestShardsOnSeparateHostsMatchOneRun(t *testing.T) {
 	if math.Abs(m.AskedRPS-w.AskedRPS) > 1e-6*w.AskedRPS { // the schedule over the measured window, in floating point
 		t.Errorf("merged asked rate %g/s, single run %g/s", m.AskedRPS, w.AskedRPS)
 	}
-	// The same schedule over the same window: the shards start within a
-	// millisecond or so of each other, which moves the rate a hair.
-	if diff := math.Abs(m.ThroughputRPS - w.ThroughputRPS); diff > 0.02*w.ThroughputRPS {
-		t.Errorf("merged throughput %.2f/s, single run %.2f/s: more than 2%% apart", m.ThroughputRPS, w.ThroughputRPS)
+	// The merge's throughput is its requests over the union of the shards'
+	// main phases, which start together only to within the spread of
+	// their own setups and of three generators' scheduling on two cores:
+	// that union was 85ms (2%) longer than the single run's phase in one
+	// CI run. The asked rate above is the exact one.
+	if diff := math.Abs(m.ThroughputRPS - w.ThroughputRPS); diff > 0.05*w.ThroughputRPS {
+		t.Errorf("merged throughput %.2f/s, single run %.2f/s: more than 5%% apart", m.ThroughputRPS, w.ThroughputRPS)
 	}
 	// Loopback latencies in containers on two shared cores: milliseconds,
 	// with a noise floor of tens of them.
