@@ -148,6 +148,8 @@ type Writer struct {
 	sendDone   chan struct{}
 	closeOnce  sync.Once
 	stats      Stats
+	// lastStamp is the time of the last batch, to the millisecond.
+	lastStamp time.Time
 }
 
 // batch is one gather: a request and how many samples it holds.
@@ -258,8 +260,23 @@ func (w *Writer) gather() (batch, bool) {
 		w.fail(fmt.Errorf("gather: %w", err), 0)
 		return batch{}, false
 	}
-	req, n := writeRequest(families, time.Now())
+	req, n := writeRequest(families, w.stamp(time.Now()))
 	return batch{req: req, samples: uint64(n)}, n > 0
+}
+
+// stamp returns now, or a millisecond after the last batch's time when now
+// is not later, to the millisecond: Prometheus refuses a second sample of a
+// series at the same millisecond, and Close's final gather can follow a
+// periodic one within it.
+func (w *Writer) stamp(now time.Time) time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	now = now.Truncate(time.Millisecond)
+	if !now.After(w.lastStamp) {
+		now = w.lastStamp.Add(time.Millisecond)
+	}
+	w.lastStamp = now
+	return now
 }
 
 // enqueue adds b to the queue, dropping the oldest batch when it is full.

@@ -349,3 +349,25 @@ func FuzzCheckURL(f *testing.F) {
 		}
 	})
 }
+
+// TestBatchesNeverShareAMillisecond: two gathers within one millisecond
+// (a periodic one, then Close's final one) would give a series two
+// samples at one time, which Prometheus refuses; each batch is stamped
+// after the last.
+func TestBatchesNeverShareAMillisecond(t *testing.T) {
+	w := &Writer{}
+	at := time.Date(2026, 12, 7, 12, 0, 0, 500_000, time.UTC) // half a millisecond in
+	first := w.stamp(at)
+	second := w.stamp(at.Add(200 * time.Microsecond)) // the same millisecond
+	third := w.stamp(at.Add(-time.Second))            // a clock that stepped back
+	if !second.After(first) || !third.After(second) {
+		t.Errorf("stamps %v, %v, %v: want each after the last", first, second, third)
+	}
+	if second.UnixMilli() != first.UnixMilli()+1 || third.UnixMilli() != second.UnixMilli()+1 {
+		t.Errorf("stamps %d, %d, %d ms: want one millisecond apart", first.UnixMilli(), second.UnixMilli(), third.UnixMilli())
+	}
+	later := at.Add(time.Second)
+	if got := w.stamp(later); !got.Equal(later.Truncate(time.Millisecond)) {
+		t.Errorf("a later gather stamped %v, want its own time %v", got, later.Truncate(time.Millisecond))
+	}
+}
