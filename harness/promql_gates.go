@@ -10,7 +10,6 @@ import (
 
 	"loadharness"
 	"loadharness/harness/promql"
-	"loadharness/harness/stack"
 	"loadharness/scenarios"
 	"loadharness/scenarios/suite"
 )
@@ -39,23 +38,13 @@ type promQLQuerier interface {
 var _ promQLQuerier = (*promql.Client)(nil)
 
 // judgePromQL measures the run's promql gates (see measurePromQL) on the
-// Prometheus at url (WithPrometheus), else on the stack's own
-// (stack.Prometheuser).
-func judgePromQL(ctx context.Context, url string, st stack.Stack, s *suite.Suite,
+// run's Prometheus (prometheusClient); none is nil, for the reason why.
+func judgePromQL(ctx context.Context, prom *promql.Client, none string, s *suite.Suite,
 	outcomes map[string]scenarios.Outcome, logf func(string, ...any)) (promQLGates, []string) {
-	if url == "" {
-		if p, ok := st.(stack.Prometheuser); ok {
-			url = p.PrometheusURL()
-		}
+	if prom == nil {
+		return measurePromQL(ctx, nil, none, s, outcomes, logf)
 	}
-	if url == "" {
-		return measurePromQL(ctx, nil, "no Prometheus to ask (give --prometheus-url, or prometheus: true in the suite's stack)", s, outcomes, logf)
-	}
-	c, err := promql.New(url)
-	if err != nil {
-		return measurePromQL(ctx, nil, err.Error(), s, outcomes, logf)
-	}
-	return measurePromQL(ctx, c, "", s, outcomes, logf)
+	return measurePromQL(ctx, prom, "", s, outcomes, logf)
 }
 
 // promQLKey names one range query: an expression over one scenario's main

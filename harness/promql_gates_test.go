@@ -251,7 +251,8 @@ func TestPrometheusChoice(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			gates, warnings := judgePromQL(context.Background(), tt.url, tt.st, s, outcomes, t.Logf)
+			prom, none := prometheusClient(tt.url, tt.st)
+			gates, warnings := judgePromQL(context.Background(), prom, none, s, outcomes, t.Logf)
 			r := s.Scenarios[0].Gates[0].Gate.Evaluate("a", gates)
 			if r.Missing != tt.missing || r.Measured != tt.measured {
 				t.Errorf("%s, warnings %q: want measured %v, missing %v", r.Display, warnings, tt.measured, tt.missing)

@@ -105,7 +105,8 @@ func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (R
 	// With a Prometheus, the target's counters the gates read come from it:
 	// it scrapes every worker, which the harness's own scrapes through a
 	// real balancer cannot reach.
-	runProm, targetNames := prometheusClient(cfg.prometheusURL, st), targetCounterNames(s)
+	runProm, noProm := prometheusClient(cfg.prometheusURL, st)
+	targetNames := targetCounterNames(s)
 	targetSpans := map[string]targetSpan{}
 	var runErr error
 	stoppedByFault := false
@@ -174,7 +175,7 @@ func Run(ctx context.Context, s *suite.Suite, st stack.Stack, opts ...Option) (R
 
 	// PromQL gates ask a Prometheus about each scenario's main phase, once
 	// it has scraped past the last one's end.
-	promGates, promWarnings := judgePromQL(ctx, cfg.prometheusURL, st, s, res.Outcomes, cfg.logf)
+	promGates, promWarnings := judgePromQL(ctx, runProm, noProm, s, res.Outcomes, cfg.logf)
 	res.Summary.Warnings = append(res.Summary.Warnings, promWarnings...)
 	var fromPrometheus targetMeasurer
 	if runProm != nil {

@@ -145,19 +145,19 @@ func (c runConfig) targetJobOrDefault() string {
 }
 
 // prometheusClient is the run's Prometheus: url (WithPrometheus), else the
-// stack's own (stack.Prometheuser), else nil.
-func prometheusClient(url string, st stack.Stack) *promql.Client {
+// stack's own (stack.Prometheuser); nil with the reason when there is none.
+func prometheusClient(url string, st stack.Stack) (*promql.Client, string) {
 	if url == "" {
 		if p, ok := st.(stack.Prometheuser); ok {
 			url = p.PrometheusURL()
 		}
 	}
 	if url == "" {
-		return nil
+		return nil, "no Prometheus to ask (give --prometheus-url, or prometheus: true in the suite's stack)"
 	}
 	c, err := promql.New(url)
 	if err != nil {
-		return nil // checked before the run: WithPrometheus's callers validate it
+		return nil, err.Error()
 	}
-	return c
+	return c, ""
 }

@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	neturl "net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -21,6 +20,7 @@ import (
 
 	"loadharness"
 	"loadharness/harness/rundir"
+	"loadharness/harness/stack/external"
 	"loadharness/reports"
 )
 
@@ -154,9 +154,8 @@ func checkPush(url, shard string) error {
 	if shard == "" {
 		return errors.New("--push sends a shard's run to 'loadtest collect': it needs --shard I/N")
 	}
-	u, err := neturl.Parse(url)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("--push %q: want the collector's base URL, such as http://collect:9400", url)
+	if err := external.CheckURL("--push", url); err != nil {
+		return fmt.Errorf("%w: want the collector's base URL, such as http://collect:9400", err)
 	}
 	return nil
 }

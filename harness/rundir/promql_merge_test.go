@@ -37,14 +37,7 @@ func writePromQLRuns(t *testing.T, worst, floor []float64) []string {
 				lower.Evaluate("browse", loadharness.MeasurerFunc(func(loadharness.Metric, loadharness.Scope) (float64, bool) { return floor[k], true })),
 			},
 		}
-		f, err := os.Create(filepath.Join(dir, rundir.SummaryFile))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := reports.WriteSummaryJSON(f, s); err != nil {
-			t.Fatal(err)
-		}
-		f.Close()
+		writeSummary(t, dir, s)
 		dirs = append(dirs, dir)
 	}
 	return dirs

@@ -99,18 +99,24 @@ func writeShards(t *testing.T, results []loadharness.Result, shards int, withSum
 					{Scenario: "failover", Gate: loadharness.MustParseGate("requests >= 1000"), Pass: true},
 				},
 			}
-			f, err := os.Create(filepath.Join(dir, rundir.SummaryFile))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := reports.WriteSummaryJSON(f, s); err != nil {
-				t.Fatal(err)
-			}
-			f.Close()
+			writeSummary(t, dir, s)
 		}
 		dirs = append(dirs, dir)
 	}
 	return dirs
+}
+
+// writeSummary writes s as dir's summary.json.
+func writeSummary(t *testing.T, dir string, s reports.Summary) {
+	t.Helper()
+	f, err := os.Create(filepath.Join(dir, rundir.SummaryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := reports.WriteSummaryJSON(f, s); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // MustReport runs rundir.Report or fails the test.
