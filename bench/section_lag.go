@@ -29,7 +29,9 @@ const lagUsers = 200
 // engine's power-of-two buckets, which judge a run's validity), the rate
 // achieved, and the corrected-minus-raw gap at p50: on a fast, idle handler
 // the two differ only by the generator's lag, which must not be charged to
-// the target.
+// the target. Beside them, the generator's CPU per request: what the
+// punctuality costs (the last microseconds before a hit is due are spent
+// polling the clock).
 func benchLag(ctx context.Context, sum *summary) error {
 	srv, base, err := startServer(ctx)
 	if err != nil {
@@ -38,7 +40,7 @@ func benchLag(ctx context.Context, sum *summary) error {
 	defer srv.stop()
 	fmt.Printf("server %s: Echo in its own process, GET %s; scenarios.Run open model, %d users, %s per rate\n",
 		base, pathHello, lagUsers, lagDuration)
-	fmt.Printf("  %-8s %10s %10s %10s %14s %14s %14s\n", "rate", "achieved", "lag p50", "lag p99", "engine p50 ≤", "engine p99 ≤", "p50 corr−raw")
+	fmt.Printf("  %-8s %10s %10s %10s %14s %14s %14s %12s\n", "rate", "achieved", "lag p50", "lag p99", "engine p50 ≤", "engine p99 ≤", "p50 corr−raw", "gen us/req")
 	for _, rate := range lagRates {
 		sc := &suite.Scenario{
 			Name:     "lag",
@@ -50,7 +52,9 @@ func benchLag(ctx context.Context, sum *summary) error {
 		}
 		sink := &lagSink{agg: aggregate.New(time.Now()), lags: make([]time.Duration, 0, rate*int(lagDuration/time.Second)+rate)}
 		agg := sink.agg
+		cpu := processCPU()
 		out, err := scenarios.Run(ctx, sc, scenarios.RunOptions{BaseURL: base, Sink: sink})
+		cpu = processCPU() - cpu
 		if err != nil {
 			return fmt.Errorf("%d/s: %w", rate, err)
 		}
@@ -61,9 +65,10 @@ func benchLag(ctx context.Context, sum *summary) error {
 		achieved := float64(st.Requests) / lagDuration.Seconds()
 		gap := time.Duration((st.Latency.P50 - st.RawLatency.P50) * float64(time.Millisecond))
 		p50, p99 := lagQuantiles(sink.lags)
-		fmt.Printf("  %-8s %9.0f/s %10s %10s %14s %14s %14s\n", fmt.Sprintf("%d/s", rate), achieved,
+		fmt.Printf("  %-8s %9.0f/s %10s %10s %14s %14s %14s %12.1f\n", fmt.Sprintf("%d/s", rate), achieved,
 			p50.Round(time.Microsecond), p99.Round(time.Microsecond),
-			out.GeneratorLagP50, out.GeneratorLagP99, gap.Round(time.Microsecond))
+			out.GeneratorLagP50, out.GeneratorLagP99, gap.Round(time.Microsecond),
+			float64(cpu.Microseconds())/float64(st.Requests))
 		if rate == lagRates[0] {
 			sum.lagP99, sum.lagMeasured = p99, true
 		}

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"math"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -143,5 +144,57 @@ func TestDueQueueRecordsEachHit(t *testing.T) {
 	}
 	if _, ok := q.pop(); ok {
 		t.Error("pop on an empty queue: want false")
+	}
+}
+
+// TestAwaitDueNeverReturnsEarly waits for times past, at hand, within the
+// poll and beyond it: awaitDue must never return before the time asked.
+func TestAwaitDueNeverReturnsEarly(t *testing.T) {
+	for _, wait := range []time.Duration{-time.Millisecond, 0, time.Microsecond, spinWindow / 2, spinWindow + time.Microsecond, 3 * spinWindow, 2 * time.Millisecond} {
+		for range 20 {
+			due := time.Now().Add(wait)
+			awaitDue(due)
+			if now := time.Now(); now.Before(due) {
+				t.Fatalf("awaitDue(now%+v) returned %s before the time asked", wait, due.Sub(now))
+			}
+		}
+	}
+}
+
+// TestOpenModelNeverSendsAHitBeforeItIsDue holds open models paced both
+// ways (sendLead early below sharpenMaxRate, when due above it, and a ramp
+// across) and checks every request went at or after its due time: a hit
+// handed over early must wait, and a request stamped as sent before it
+// was due would make the generator look punctual when it was not.
+func TestOpenModelNeverSendsAHitBeforeItIsDue(t *testing.T) {
+	srv := httptest.NewServer(okHandler)
+	defer srv.Close()
+	tests := []struct {
+		name string
+		load suite.LoadModel
+	}{
+		{"constant below the precise limit", suite.LoadModel{Kind: suite.Constant, Rate: 800}},
+		{"constant above it", suite.LoadModel{Kind: suite.Constant, Rate: 3 * sharpenMaxRate}},
+		{"ramp across it", suite.LoadModel{Kind: suite.Ramp, From: sharpenMaxRate / 2, To: 2 * sharpenMaxRate}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sc := &suite.Scenario{Name: "due", Users: 50, Duration: 400 * time.Millisecond, Load: tt.load,
+				Steps: []suite.Step{{Name: "get", Method: "GET", Path: "/"}}}
+			_, sink := mustRun(t, sc, RunOptions{BaseURL: srv.URL})
+			sent := 0
+			for _, r := range sink.results {
+				if r.Dropped > 0 {
+					continue
+				}
+				sent++
+				if r.Sent.Before(r.Intended) {
+					t.Fatalf("request %d sent %s before it was due", r.Seq, r.Intended.Sub(r.Sent))
+				}
+			}
+			if sent < 100 {
+				t.Errorf("%d requests sent in 400ms, want at least 100 to judge by", sent)
+			}
+		})
 	}
 }

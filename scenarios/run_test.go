@@ -591,7 +591,9 @@ func TestALateGeneratorStillSendsTheLastHitsDue(t *testing.T) {
 	srv := httptest.NewServer(okHandler)
 	defer srv.Close()
 	defer func(saved func(time.Duration)) { paceSleep = saved }(paceSleep)
+	defer func(saved func(time.Time)) { paceAwait = saved }(paceAwait)
 	paceSleep = func(d time.Duration) { preciseSleep(d + 1500*time.Microsecond) }
+	paceAwait = func(t time.Time) { awaitDue(t.Add(1500 * time.Microsecond)) }
 	for run := range 3 {
 		sc := &suite.Scenario{Name: "late", Users: 50, Duration: 300 * time.Millisecond,
 			Load:  suite.LoadModel{Kind: suite.Constant, Rate: 1000},

@@ -55,6 +55,10 @@ func (t *userTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return t.base.RoundTrip(req) // not a request of ours
 	}
 	sp := &e.plan.steps[id.step]
+	if id.intended > 0 {
+		// An open model's hit comes sendLead early: it goes when due.
+		awaitDue(e.epoch.Add(id.intended))
+	}
 	sent := time.Now()
 	if u.skip != "" {
 		// The targeter found the user lacks a variable the step needs:
