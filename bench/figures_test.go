@@ -87,7 +87,11 @@ func TestRatiosLine(t *testing.T) {
 			"ratios: harness/vegeta=n/a harness/wrk=n/a p99_error=n/a heap_10M=n/a lag_p99_us=131 soak_rss_end/start=1.18"},
 		{"open and add", summary{openHarness: 24000, openVegeta: 12000, openRateHarness: 30000, openRateVegeta: 20000, addNS: [2]float64{301.4, 229.6}, addMeasured: true},
 			"ratios: harness/vegeta=n/a harness/wrk=n/a p99_error=n/a heap_10M=n/a open/vegeta=2.00 open_rate/vegeta=1.50 add_ns=301/230"},
-		{"open, vegeta held nothing", summary{openHarness: 24000, openRateHarness: 30000, openRateVegeta: 20000},
+		{"open, vegeta held nothing, no lower rate tried", summary{openHarness: 24000, openRateHarness: 30000, openRateVegeta: 20000},
+			"ratios: harness/vegeta=n/a harness/wrk=n/a p99_error=n/a heap_10M=n/a open/vegeta=n/a open_rate/vegeta=1.50"},
+		{"open, vegeta held nothing down to 125/s: a lower bound", summary{openHarness: 10000, openVegetaFailed: 125, openRateHarness: 30000, openRateVegeta: 20000},
+			"ratios: harness/vegeta=n/a harness/wrk=n/a p99_error=n/a heap_10M=n/a open/vegeta=>80.00 open_rate/vegeta=1.50"},
+		{"open, neither held anything", summary{openVegetaFailed: 125, openRateHarness: 30000, openRateVegeta: 20000},
 			"ratios: harness/vegeta=n/a harness/wrk=n/a p99_error=n/a heap_10M=n/a open/vegeta=n/a open_rate/vegeta=1.50"},
 	}
 	for _, tt := range tests {

@@ -22,8 +22,12 @@ import (
 // fails, then bisection narrows the gap to openResolution.
 const (
 	openFirstRate = 1000
-	openMaxRate   = 256_000
-	openProbe     = 2 * time.Second
+	// openLowestRate is as far down as a search goes when openFirstRate
+	// fails: Vegeta's attack loop waits with time.Sleep, whose lateness in
+	// an idle process is up to a millisecond at any rate.
+	openLowestRate = 125
+	openMaxRate    = 256_000
+	openProbe      = 2 * time.Second
 	// openWarmup comes before each probe, at its rate, unmeasured: both
 	// generators open their connections then, as any run's warm-up does.
 	openWarmup     = 500 * time.Millisecond
@@ -85,7 +89,7 @@ func benchOpen(ctx context.Context, cfg config, sum *summary) error {
 	// Two searches each: by the rule with the lag bound (the issue's), and
 	// by rate alone, since a generator that never meets the lag bound
 	// would otherwise have no figure to compare.
-	var held [2][2]int // [lag rule, rate alone][harness, vegeta]
+	var held, failed [2][2]int // [lag rule, rate alone][harness, vegeta]
 	for rule, withLag := range []bool{true, false} {
 		name := "rate, failures and lag p99"
 		if !withLag {
@@ -93,11 +97,11 @@ func benchOpen(ctx context.Context, cfg config, sum *summary) error {
 		}
 		fmt.Printf("  search by %s:\n", name)
 		for i, g := range gens {
-			rate, err := searchOpenRate(ctx, g, withLag)
+			rate, bad, err := searchOpenRate(ctx, g, withLag)
 			if err != nil {
 				return fmt.Errorf("%s: %w", g.name, err)
 			}
-			held[rule][i] = rate
+			held[rule][i], failed[rule][i] = rate, bad
 		}
 	}
 	if cfg.profile != "" && held[0][0] > 0 {
@@ -107,18 +111,25 @@ func benchOpen(ctx context.Context, cfg config, sum *summary) error {
 		}
 		fmt.Printf("  harness at %d/s again, profiled: sent %.0f/s, lag p99 %s\n", held[0][0], p.sent, p.lagP99.Round(time.Microsecond))
 	}
-	fmt.Printf("  held with lag p99 < %s: harness %d/s, vegeta %d/s; harness/vegeta = %s (aim ≥ 1.5)\n",
-		openMaxLagP99, held[0][0], held[0][1], ratioText(float64(held[0][0]), float64(held[0][1])))
-	fmt.Printf("  held by rate alone:        harness %d/s, vegeta %d/s; harness/vegeta = %s\n",
-		held[1][0], held[1][1], ratioText(float64(held[1][0]), float64(held[1][1])))
-	sum.openHarness, sum.openVegeta = float64(held[0][0]), float64(held[0][1])
+	for rule, name := range []string{fmt.Sprintf("with lag p99 < %s:", openMaxLagP99), "by rate alone:"} {
+		fmt.Printf("  held %-26s harness %s, vegeta %s; harness/vegeta = %s", name,
+			heldText(held[rule][0], failed[rule][0]), heldText(held[rule][1], failed[rule][1]),
+			openRatio(held[rule][0], held[rule][1], failed[rule][1]))
+		if rule == 0 {
+			fmt.Print(" (aim ≥ 1.5)")
+		}
+		fmt.Println()
+	}
+	sum.openHarness, sum.openVegeta, sum.openVegetaFailed = float64(held[0][0]), float64(held[0][1]), float64(failed[0][1])
 	sum.openRateHarness, sum.openRateVegeta = float64(held[1][0]), float64(held[1][1])
 	return nil
 }
 
 // searchOpenRate doubles the rate until a probe fails, then bisects; it
-// returns the highest rate that passed (0 when even the first failed).
-func searchOpenRate(ctx context.Context, g openGenerator, withLag bool) (int, error) {
+// returns the highest rate that passed and the lowest that failed (0 when
+// none did). When even the first fails it halves the rate down to
+// openLowestRate; held is 0 when none of those passed either.
+func searchOpenRate(ctx context.Context, g openGenerator, withLag bool) (held, failed int, err error) {
 	good, bad := 0, 0
 	probe := func(rate int) (bool, error) {
 		p, err := g.probe(ctx, rate)
@@ -147,7 +158,7 @@ func searchOpenRate(ctx context.Context, g openGenerator, withLag bool) (int, er
 	for rate := openFirstRate; rate <= openMaxRate; rate *= 2 {
 		ok, err := try(rate)
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		if !ok {
 			bad = rate
@@ -156,13 +167,29 @@ func searchOpenRate(ctx context.Context, g openGenerator, withLag bool) (int, er
 		good = rate
 	}
 	if bad == 0 {
-		return good, nil // held everything asked
+		return good, 0, nil // held everything asked
+	}
+	if good == 0 {
+		// Not even the first rate held: halve it, so that a generator
+		// with a figure below openFirstRate gets it, and one with none is
+		// known to hold nothing down to openLowestRate.
+		for rate := openFirstRate / 2; rate >= openLowestRate; rate /= 2 {
+			ok, err := try(rate)
+			if err != nil {
+				return 0, 0, err
+			}
+			if ok {
+				good = rate
+				break
+			}
+			bad = rate
+		}
 	}
 	for good > 0 && float64(bad-good) > openResolution*float64(good) {
 		mid := (good + bad) / 2
 		ok, err := try(mid)
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		if ok {
 			good = mid
@@ -170,7 +197,26 @@ func searchOpenRate(ctx context.Context, g openGenerator, withLag bool) (int, er
 			bad = mid
 		}
 	}
-	return good, nil
+	return good, bad, nil
+}
+
+// heldText says what a search found: the rate held, or that none was down
+// to the lowest tried.
+func heldText(held, failed int) string {
+	if held == 0 && failed > 0 {
+		return fmt.Sprintf("none down to %d/s", failed)
+	}
+	return fmt.Sprintf("%d/s", held)
+}
+
+// openRatio is the harness's held rate over Vegeta's; when Vegeta held
+// nothing down to the lowest rate tried, the ratio is known only to be
+// above the harness's rate over that one, and says so with ">".
+func openRatio(harness, vegeta, vegetaFailed int) string {
+	if harness > 0 && vegeta == 0 && vegetaFailed > 0 {
+		return ">" + ratioText(float64(harness), float64(vegetaFailed))
+	}
+	return ratioText(float64(harness), float64(vegeta))
 }
 
 // lagSink keeps every result's generator lag beside the aggregate, for a
