@@ -243,6 +243,10 @@ type dueQueue struct {
 	q     chan time.Duration // due times as offsets from epoch
 	// paced counts the hits Pace handed out; read once the attack ended.
 	paced uint64
+	// aborted, when closed, ends a wait for the next hit: the phase was
+	// interrupted or failed (not merely over: a hit due before its end is
+	// still sent, late if need be).
+	aborted <-chan struct{}
 	// end, when set, is the phase's length: Pace stops the attack at the
 	// first hit due after it. The attack itself is given a little longer
 	// (runPhase), so that a hit due just before the end is still sent when
@@ -273,16 +277,8 @@ func (d *dueQueue) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool
 	if r := d.inner.Rate(elapsed); r > 0 && r <= sharpenMaxRate {
 		precise = true
 	}
-	defer func() {
-		switch {
-		case precise && wait > sendLead:
-			paceAwait(time.Now().Add(wait - sendLead))
-		case !precise && wait > 0:
-			paceSleep(wait)
-		}
-	}()
 	if d.began.IsZero() {
-		if r := d.inner.Rate(elapsed); r > 0 && r <= sharpenMaxRate {
+		if precise {
 			sharpenPacerThread()
 		}
 		// Vegeta measured elapsed from its own start a moment ago.
@@ -290,20 +286,57 @@ func (d *dueQueue) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool
 	}
 	due := d.due(hits)
 	if d.end > 0 && due > d.end {
-		wait = 0
 		return 0, true
 	}
 	d.paced = hits + 1
-	if due == time.Duration(math.MaxInt64) {
-		return 0, false // never due: the targeter stamps its own time
+	lead := time.Duration(0)
+	if precise {
+		lead = sendLead
 	}
-	select {
-	case d.q <- d.began.Add(due).Sub(d.epoch):
-	default:
-		// Cannot happen with the capacity above; the targeter then stamps the
-		// hit with its own time rather than block the pacer.
+	handOver := time.Now().Add(wait - lead)
+	if due != time.Duration(math.MaxInt64) { // else never due: the targeter stamps its own time
+		select {
+		case d.q <- d.began.Add(due).Sub(d.epoch):
+		default:
+			// Cannot happen with the capacity above; the targeter then stamps
+			// the hit with its own time rather than block the pacer.
+		}
+	}
+	if wait > lead && !d.waitUntil(handOver, precise) {
+		return 0, true // aborted while waiting: the hit is not sent
 	}
 	return 0, false
+}
+
+// paceCheckEvery is how often a pacer waiting for its next hit looks
+// whether the phase was aborted: at a slow rate the wait is long (an hour
+// at suite.MinRate), and Vegeta only sees its stop once Pace returns, so
+// an interrupted run at 0.1/s used to wait up to 10s before it ended.
+const paceCheckEvery = 50 * time.Millisecond
+
+// waitUntil waits until t, precisely (paceAwait) or with a plain nanosleep
+// (paceSleep), in slices of paceCheckEvery; it returns false as soon as it
+// sees the phase aborted.
+func (d *dueQueue) waitUntil(t time.Time, precise bool) bool {
+	for {
+		select {
+		case <-d.aborted:
+			return false
+		default:
+		}
+		left := time.Until(t)
+		if left > paceCheckEvery {
+			preciseSleep(paceCheckEvery)
+			continue
+		}
+		switch {
+		case precise:
+			paceAwait(t)
+		case left > 0:
+			paceSleep(left)
+		}
+		return true
+	}
 }
 
 // Rate returns the wrapped pacer's rate.

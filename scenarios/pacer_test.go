@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"context"
 	"math"
 	"net/http/httptest"
 	"testing"
@@ -196,5 +197,37 @@ func TestOpenModelNeverSendsAHitBeforeItIsDue(t *testing.T) {
 				t.Errorf("%d requests sent in 400ms, want at least 100 to judge by", sent)
 			}
 		})
+	}
+}
+
+// TestAnInterruptedSlowOpenModelEndsAtOnce interrupts an open model at
+// 0.1/s after 300ms: its pacer is then waiting for the first hit, due 10s
+// after the start, and Vegeta sees its stop only when the pacer returns.
+// The run used to end when that hit fell due; at suite.MinRate, an hour
+// later. It must end within a few of the pacer's checks, having sent
+// nothing.
+func TestAnInterruptedSlowOpenModelEndsAtOnce(t *testing.T) {
+	srv := httptest.NewServer(okHandler)
+	defer srv.Close()
+	sc := &suite.Scenario{Name: "slow", Users: 5, Duration: time.Minute,
+		Load:  suite.LoadModel{Kind: suite.Constant, Rate: 0.1},
+		Steps: []suite.Step{{Name: "get", Method: "GET", Path: "/"}}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	time.AfterFunc(300*time.Millisecond, cancel)
+	sink := &collected{}
+	start := time.Now()
+	_, err := Run(ctx, sc, RunOptions{BaseURL: srv.URL, Sink: sink})
+	took := time.Since(start)
+	if err == nil {
+		t.Error("an interrupted run returned no error")
+	}
+	// The first hit is due 10s after the start: ending well before it
+	// means the wait was cut, whatever the machine's load.
+	if took >= 5*time.Second {
+		t.Errorf("the run ended %v after it started, interrupted at 300ms: the pacer slept on to its first hit", took.Round(time.Millisecond))
+	}
+	if len(sink.results) > 0 {
+		t.Errorf("%d results delivered from an interrupted run", len(sink.results))
 	}
 }

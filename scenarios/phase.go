@@ -76,7 +76,11 @@ type phase struct {
 
 	done     chan struct{}
 	doneOnce sync.Once
-	atk      *vegeta.Attacker
+	// aborted is closed when the phase is cut short (abort), not when it
+	// merely ends: an open model's pacer stops waiting for its next hit.
+	aborted     chan struct{}
+	abortedOnce sync.Once
+	atk         *vegeta.Attacker
 
 	// An open model's hits that fell due and were never sent: waiting
 	// took that met the end (dueUnserved), and whether every user was busy
@@ -117,6 +121,7 @@ func (ph *phase) finish() { ph.doneOnce.Do(func() { close(ph.done) }) }
 // abort ends the phase now: Vegeta stops sending.
 func (ph *phase) abort() {
 	ph.finish()
+	ph.abortedOnce.Do(func() { close(ph.aborted) })
 	if ph.atk != nil {
 		ph.atk.Stop()
 	}
@@ -135,7 +140,7 @@ func (ph *phase) fail(err error) {
 // newPhase prepares a phase of kind; open-model phases pace with s.
 func (e *engine) newPhase(kind phaseKind, d time.Duration, s *schedule) *phase {
 	users := uint64(len(e.pool.users))
-	ph := &phase{kind: kind, e: e, duration: d, workers: users, deliver: true, done: make(chan struct{})}
+	ph := &phase{kind: kind, e: e, duration: d, workers: users, deliver: true, done: make(chan struct{}), aborted: make(chan struct{})}
 	switch {
 	case kind == phaseSetup:
 		ph.pacer = setupPacer(len(e.pool.users)*e.plan.nSetup, e.sc.SetupRamp)
@@ -145,6 +150,7 @@ func (e *engine) newPhase(kind phaseKind, d time.Duration, s *schedule) *phase {
 	case s != nil:
 		ph.queue = newDueQueue(*s, e.epoch, len(e.pool.users))
 		ph.queue.end = d
+		ph.queue.aborted = ph.aborted
 		ph.pacer = ph.queue
 	default:
 		// Closed model: Vegeta's "as fast as workers allow" with one worker
