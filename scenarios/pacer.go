@@ -314,6 +314,34 @@ func (d *dueQueue) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool
 // an interrupted run at 0.1/s used to wait up to 10s before it ended.
 const paceCheckEvery = 50 * time.Millisecond
 
+// abortablePacer lets an abort cut short a wait Vegeta would sleep through:
+// its attack loop sleeps the wait the pacer returns and only then sees its
+// stop, so a setup ramp of a few users over minutes, a minute between
+// hits, held an interrupted run for up to that minute. It waits out all but
+// the last paceCheckEvery of a longer wait itself, until aborted, and
+// leaves the rest to Vegeta as before.
+type abortablePacer struct {
+	vegeta.Pacer
+	aborted <-chan struct{}
+}
+
+// Pace asks the wrapped pacer, and waits here when the wait is long.
+func (p abortablePacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
+	wait, stop := p.Pacer.Pace(elapsed, hits)
+	if stop || wait <= paceCheckEvery {
+		return wait, stop
+	}
+	t := time.NewTimer(wait - paceCheckEvery)
+	defer t.Stop()
+	select {
+	case <-p.aborted:
+		return 0, true
+	case <-t.C:
+		// Vegeta sleeps this nanosecond and asks again, with the time now.
+		return time.Nanosecond, false
+	}
+}
+
 // waitUntil waits until t, precisely (paceAwait) or with a plain nanosleep
 // (paceSleep), in slices of paceCheckEvery; it returns false as soon as it
 // sees the phase aborted.

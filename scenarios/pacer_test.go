@@ -231,3 +231,26 @@ func TestAnInterruptedSlowOpenModelEndsAtOnce(t *testing.T) {
 		t.Errorf("%d results delivered from an interrupted run", len(sink.results))
 	}
 }
+
+// TestAnInterruptedSlowSetupEndsAtOnce interrupts a setup ramp of two
+// users over 20s, one request every 10s, after 300ms: Vegeta's attack loop
+// was then asleep until a setup request was due, and only then saw its
+// stop; the run ended 20s after it started.
+func TestAnInterruptedSlowSetupEndsAtOnce(t *testing.T) {
+	srv := httptest.NewServer(okHandler)
+	defer srv.Close()
+	sc := &suite.Scenario{Name: "slow-setup", Users: 2, Duration: time.Minute, SetupRamp: 20 * time.Second,
+		Setup: []suite.Step{{Name: "login", Method: "GET", Path: "/login"}},
+		Steps: []suite.Step{{Name: "get", Method: "GET", Path: "/"}}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	time.AfterFunc(300*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := Run(ctx, sc, RunOptions{BaseURL: srv.URL, Sink: &collected{}})
+	if took := time.Since(start); took >= 5*time.Second {
+		t.Errorf("the run ended %v after it started, interrupted at 300ms in its setup: Vegeta slept on to the first setup request", took.Round(time.Millisecond))
+	}
+	if err == nil {
+		t.Error("an interrupted run returned no error")
+	}
+}

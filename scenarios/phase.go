@@ -143,7 +143,7 @@ func (e *engine) newPhase(kind phaseKind, d time.Duration, s *schedule) *phase {
 	ph := &phase{kind: kind, e: e, duration: d, workers: users, deliver: true, done: make(chan struct{}), aborted: make(chan struct{})}
 	switch {
 	case kind == phaseSetup:
-		ph.pacer = setupPacer(len(e.pool.users)*e.plan.nSetup, e.sc.SetupRamp)
+		ph.pacer = abortablePacer{setupPacer(len(e.pool.users)*e.plan.nSetup, e.sc.SetupRamp), ph.aborted}
 		ph.workers = min(users, maxSetupConcurrency)
 		ph.total = int64(len(e.pool.users) * e.plan.nSetup)
 		ph.limit = max(minSetupLimit, e.sc.Duration)
