@@ -37,8 +37,10 @@ const spinWindow = 80 * time.Microsecond
 
 // awaitDue returns at due, or at once when it has passed: it sleeps on a
 // thread of sharp timer slack until spinWindow before, then polls the
-// clock. It holds its thread for at most sendLead, and only an open
-// model's hits, which come that early, wait at all.
+// clock. The pacer waits with it for each hit (on its own locked thread,
+// in slices of paceCheckEvery); a worker waits with it in the transport
+// for a hit handed over early, by at most sendLead, which is less than
+// spinWindow: a worker only polls, and never blocks a thread.
 func awaitDue(due time.Time) {
 	wait := time.Until(due)
 	if wait <= 0 {
@@ -53,3 +55,7 @@ func awaitDue(due time.Time) {
 	for time.Now().Before(due) {
 	}
 }
+
+// A hit handed over sendLead early must leave its worker only polling:
+// this fails to compile when sendLead reaches spinWindow.
+const _ = uint64(spinWindow - sendLead - 1)

@@ -56,7 +56,8 @@ func (t *userTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	sp := &e.plan.steps[id.step]
 	if id.intended > 0 {
-		// An open model's hit comes sendLead early: it goes when due.
+		// An open model's hit may be handed over up to sendLead early: it
+		// goes when due.
 		awaitDue(e.epoch.Add(id.intended))
 	}
 	sent := time.Now()
