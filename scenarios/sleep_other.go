@@ -1,11 +1,9 @@
-//go:build !unix
+//go:build !linux
 
 package scenarios
 
 import "time"
 
-// preciseSleep is time.Sleep where there is no nanosleep.
+// preciseSleep is time.Sleep where the syscall package has no Nanosleep
+// (it has one on Linux only): a wait may then end up to a millisecond late.
 func preciseSleep(d time.Duration) { time.Sleep(d) }
-
-// awaitDue sleeps until due where there is no nanosleep.
-func awaitDue(due time.Time) { time.Sleep(time.Until(due)) }

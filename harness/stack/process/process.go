@@ -36,7 +36,7 @@ func startProcess(name, bin string, args []string, logPath string, track stack.T
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = childAttr()
 	// Pdeathsig follows the forking thread: fork from one that never exits
 	// (spawner.go).
 	onSpawnerThread(func() { err = cmd.Start() })
