@@ -12,6 +12,8 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"loadharness/harness/stack"
 )
 
 // TargetMetrics is one reading of the target's Prometheus counters, summed
@@ -121,7 +123,7 @@ func (s *scraper) scrapeOnce(ctx context.Context, url string) (string, []seriesV
 	if err != nil {
 		return "", nil, err
 	}
-	return resp.Header.Get("X-Worker"), values, nil
+	return resp.Header.Get(stack.WorkerHeader), values, nil
 }
 
 // seriesValue is one sample of a scrape.

@@ -405,6 +405,9 @@ func (s *dockerStack) startInstance(ctx context.Context, i int) (*dockerInstance
 	if err := in.refreshURL(ctx); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
+	if err := s.waitWorkers(ctx, in); err != nil {
+		return nil, fmt.Errorf("start %s: %w%s", name, err, s.logHint(ctx, ctr, name))
+	}
 	s.mu.Lock()
 	for len(s.instances) < i {
 		s.instances = append(s.instances, nil)
@@ -413,6 +416,12 @@ func (s *dockerStack) startInstance(ctx context.Context, i int) (*dockerInstance
 	s.mu.Unlock()
 	s.cfg.logf("%s: %s (%d workers × %d threads)", name, in.hostURL(), s.shape.Workers, s.shape.Threads)
 	return in, nil
+}
+
+// waitWorkers waits until every worker of in has answered its /readyz: the
+// container's wait strategy is content with one (stack.WaitWorkers).
+func (s *dockerStack) waitWorkers(ctx context.Context, in *dockerInstance) error {
+	return stack.WaitWorkers(ctx, in.hostURL()+"/readyz", s.shape.Workers)
 }
 
 // readyz is the readiness of a target instance, polled often so that a

@@ -251,6 +251,9 @@ func (s *dockerStack) restartInstance(ctx context.Context, in *dockerInstance) e
 	if err := in.refreshURL(ctx); err != nil {
 		return err
 	}
+	if err := s.waitWorkers(ctx, in); err != nil {
+		return fmt.Errorf("start %s again: %w", in.name, err)
+	}
 	return s.register(ctx, in)
 }
 

@@ -137,7 +137,7 @@ func (s prometheusStack) PrometheusURL() string { return s.prom.url }
 // worker of every instance once.
 func (s *processStack) waitPrometheus(ctx context.Context) error {
 	logPath := filepath.Join(s.cfg.Dir, "prometheus.log")
-	if err := s.waitProcessHTTP(ctx, s.prom.proc, s.prom.url+"/-/ready"); err != nil {
+	if err := s.waitProcessHTTP(ctx, s.prom.proc, s.prom.url+"/-/ready", 1); err != nil {
 		return fmt.Errorf("start prometheus: %w (log: %s)", err, logPath)
 	}
 	var want []stack.WorkerTarget
@@ -277,7 +277,7 @@ func (s *processStack) startInstance(ctx context.Context, i int) (*instanceProce
 	}
 	s.instances[i-1] = in
 	s.mu.Unlock()
-	if err := s.waitProcessHTTP(ctx, proc, in.url+"/readyz"); err != nil {
+	if err := s.waitProcessHTTP(ctx, proc, in.url+"/readyz", s.shape.Workers); err != nil {
 		return nil, fmt.Errorf("start %s: %w (log: %s)", name, err, logPath)
 	}
 	if s.prom != nil {
@@ -316,7 +316,7 @@ func (s *processStack) startBalancer(ctx context.Context) error {
 	s.lb = proc
 	s.lbURL = "http://" + listen
 	// Both answer here: target lb itself, HAProxy through monitor-uri.
-	if err := s.waitProcessHTTP(ctx, proc, s.lbURL+haproxy.HealthzPath); err != nil {
+	if err := s.waitProcessHTTP(ctx, proc, s.lbURL+haproxy.HealthzPath, 1); err != nil {
 		return fmt.Errorf("start balancer: %w (log: %s)", err, logPath)
 	}
 	s.cfg.logf("balancer: %s (pid %d, %s)", s.lbURL, proc.Pid(), s.shape.BalancerName())
@@ -361,9 +361,11 @@ func (s *processStack) waitBalanced(ctx context.Context) error {
 	return stack.WaitBalancerHealthy(ctx, s.balancer, urls...)
 }
 
-// waitProcessHTTP waits for url while watching that proc is still alive, so
-// a target that dies on a bad flag fails the start at once.
-func (s *processStack) waitProcessHTTP(ctx context.Context, proc *process, url string) error {
+// waitProcessHTTP waits until url answers 200 and, for a target instance
+// of several workers (workers > 1), until every worker has answered
+// (stack.WaitWorkers), while watching that proc is still alive, so a
+// target that dies on a bad flag fails the start at once.
+func (s *processStack) waitProcessHTTP(ctx context.Context, proc *process, url string, workers int) error {
 	waitCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
@@ -374,6 +376,9 @@ func (s *processStack) waitProcessHTTP(ctx context.Context, proc *process, url s
 		}
 	}()
 	err := stack.WaitHTTP(waitCtx, url)
+	if err == nil {
+		err = stack.WaitWorkers(waitCtx, url, workers)
+	}
 	if done, exitErr := proc.exited(); done {
 		return fmt.Errorf("%s exited before it was ready: %v", proc.name, exitErr)
 	}
@@ -471,7 +476,7 @@ func (s *processStack) restartOnPort(ctx context.Context, i int, old *instancePr
 	s.mu.Lock()
 	s.instances[i-1] = &instanceProcess{name: old.name, url: old.url, port: old.port, metricsPort: old.metricsPort, proc: proc}
 	s.mu.Unlock()
-	return s.waitProcessHTTP(ctx, proc, old.url+"/readyz")
+	return s.waitProcessHTTP(ctx, proc, old.url+"/readyz", s.shape.Workers)
 }
 
 // Close stops the balancer first (no new requests), then the instances,
