@@ -124,12 +124,6 @@ type summary struct {
 
 // ratiosLine is the last line of a run.
 func (s summary) ratiosLine() string {
-	ratio := func(a, b float64) string {
-		if a <= 0 || b <= 0 {
-			return "n/a"
-		}
-		return strconv.FormatFloat(a/b, 'f', 2, 64)
-	}
 	p99 := "n/a"
 	if s.p99Measured {
 		p99 = strconv.FormatFloat(100*s.p99Error, 'f', 1, 64) + "%"
@@ -139,13 +133,10 @@ func (s summary) ratiosLine() string {
 		heap = strconv.FormatUint((s.heap10M+(1<<19))>>20, 10) + "MiB"
 	}
 	line := fmt.Sprintf("ratios: harness/vegeta=%s harness/wrk=%s p99_error=%s heap_10M=%s",
-		ratio(s.harnessRPS, s.vegetaRPS), ratio(s.harnessRPS, s.wrkRPS), p99, heap)
+		ratioText(s.harnessRPS, s.vegetaRPS), ratioText(s.harnessRPS, s.wrkRPS), p99, heap)
 	if s.openHarness > 0 || s.openVegeta > 0 || s.openRateHarness > 0 {
-		open := ratio(s.openHarness, s.openVegeta)
-		if s.openHarness > 0 && s.openVegeta == 0 && s.openVegetaFailed > 0 {
-			open = ">" + ratio(s.openHarness, s.openVegetaFailed) // a lower bound
-		}
-		line += " open/vegeta=" + open + " open_rate/vegeta=" + ratio(s.openRateHarness, s.openRateVegeta)
+		line += " open/vegeta=" + openRatio(s.openHarness, s.openVegeta, s.openVegetaFailed) +
+			" open_rate/vegeta=" + ratioText(s.openRateHarness, s.openRateVegeta)
 	}
 	if s.lagMeasured {
 		line += " lag_p99_us=" + strconv.FormatInt(s.lagP99.Microseconds(), 10)

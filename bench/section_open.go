@@ -114,7 +114,7 @@ func benchOpen(ctx context.Context, cfg config, sum *summary) error {
 	for rule, name := range []string{fmt.Sprintf("with lag p99 < %s:", openMaxLagP99), "by rate alone:"} {
 		fmt.Printf("  held %-26s harness %s, vegeta %s; harness/vegeta = %s", name,
 			heldText(held[rule][0], failed[rule][0]), heldText(held[rule][1], failed[rule][1]),
-			openRatio(held[rule][0], held[rule][1], failed[rule][1]))
+			openRatio(float64(held[rule][0]), float64(held[rule][1]), float64(failed[rule][1])))
 		if rule == 0 {
 			fmt.Print(" (aim ≥ 1.5)")
 		}
@@ -212,11 +212,11 @@ func heldText(held, failed int) string {
 // openRatio is the harness's held rate over Vegeta's; when Vegeta held
 // nothing down to the lowest rate tried, the ratio is known only to be
 // above the harness's rate over that one, and says so with ">".
-func openRatio(harness, vegeta, vegetaFailed int) string {
+func openRatio(harness, vegeta, vegetaFailed float64) string {
 	if harness > 0 && vegeta == 0 && vegetaFailed > 0 {
-		return ">" + ratioText(float64(harness), float64(vegetaFailed))
+		return ">" + ratioText(harness, vegetaFailed)
 	}
-	return ratioText(float64(harness), float64(vegeta))
+	return ratioText(harness, vegeta)
 }
 
 // lagSink keeps every result's generator lag beside the aggregate, for a

@@ -38,13 +38,15 @@ type promQLQuerier interface {
 var _ promQLQuerier = (*promql.Client)(nil)
 
 // judgePromQL measures the run's promql gates (see measurePromQL) on the
-// run's Prometheus (prometheusClient); none is nil, for the reason why.
+// run's Prometheus (prometheusClient), or says why none could be (none).
+// It exists for its nil check: a nil *promql.Client handed on as a
+// promQLQuerier would be a non-nil interface.
 func judgePromQL(ctx context.Context, prom *promql.Client, none string, s *suite.Suite,
 	outcomes map[string]scenarios.Outcome, logf func(string, ...any)) (promQLGates, []string) {
 	if prom == nil {
 		return measurePromQL(ctx, nil, none, s, outcomes, logf)
 	}
-	return measurePromQL(ctx, prom, "", s, outcomes, logf)
+	return measurePromQL(ctx, prom, none, s, outcomes, logf)
 }
 
 // promQLKey names one range query: an expression over one scenario's main

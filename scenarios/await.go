@@ -1,9 +1,6 @@
 package scenarios
 
-import (
-	"runtime"
-	"time"
-)
+import "time"
 
 // spinWindow is how much of a wait awaitDue spends polling the clock
 // rather than asleep: a sleeping thread wakes up late by its timer slack
@@ -13,22 +10,15 @@ import (
 // a microsecond and the p99 to 180µs, for at most 80µs of one core per hit.
 const spinWindow = 80 * time.Microsecond
 
-// awaitDue returns at due, or at once when it has passed: it sleeps on a
-// thread of sharp timer slack until spinWindow before, then polls the
-// clock. The pacer waits with it for each hit (on its own locked thread,
-// in slices of paceCheckEvery); a worker waits with it in the transport
-// for a hit handed over early, by at most sendLead, which is less than
+// awaitDue returns at due, or at once when it has passed: it sleeps until
+// spinWindow before, then polls the clock. Only the pacer ever sleeps in
+// it, on its own thread whose timer slack it sharpened when the attack
+// began (sharpenPacerThread); a worker waits in it in the transport for a
+// hit handed over early, by at most sendLead, which is less than
 // spinWindow: a worker only polls, and never blocks a thread.
 func awaitDue(due time.Time) {
-	wait := time.Until(due)
-	if wait <= 0 {
-		return
-	}
-	if wait > spinWindow {
-		runtime.LockOSThread()
-		sharpenThread()
+	if wait := time.Until(due); wait > spinWindow {
 		preciseSleep(wait - spinWindow)
-		runtime.UnlockOSThread()
 	}
 	for time.Now().Before(due) {
 	}

@@ -11,21 +11,14 @@ import (
 const prSetTimerSlack = 29
 
 // sharpenPacerThread locks the calling goroutine (Vegeta's attack loop,
-// which calls Pace) to its thread and sharpens that thread's timer slack
-// (sharpenThread). The goroutine ends with the attack, still locked, so
-// the runtime retires the thread.
+// which calls Pace) to its thread and sets that thread's timer slack to
+// 1ns. A thread's nanosleep may wake up as late as its slack, 50µs by
+// default, to let the kernel batch wake-ups; every microsecond of it is
+// generator lag charged to the target. The goroutine ends with the attack,
+// still locked, so the runtime retires the thread rather than hand its
+// slack to other goroutines. It needs no privilege.
 func sharpenPacerThread() bool {
 	runtime.LockOSThread()
-	return sharpenThread()
-}
-
-// sharpenThread sets the calling thread's timer slack to 1ns. A thread's
-// nanosleep may wake up as late as its slack, 50µs by default, to let the
-// kernel batch wake-ups; every microsecond of it is generator lag charged
-// to the target. The caller must hold its thread (runtime.LockOSThread).
-// It needs no privilege, and a sharper slack only makes the thread's later
-// sleeps, the runtime's included, more punctual.
-func sharpenThread() bool {
 	_, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, prSetTimerSlack, 1, 0)
 	return errno == 0
 }

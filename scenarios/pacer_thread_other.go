@@ -5,6 +5,3 @@ package scenarios
 // sharpenPacerThread does nothing where a thread's timer slack cannot be
 // set.
 func sharpenPacerThread() bool { return false }
-
-// sharpenThread does nothing where a thread's timer slack cannot be set.
-func sharpenThread() bool { return false }
